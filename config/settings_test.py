@@ -1,0 +1,18 @@
+"""Test settings: fast hashing, the local notification sink, tasks run by the test itself."""
+
+from __future__ import annotations
+
+from config.settings import *  # noqa: F403
+from config.settings import MIDDLEWARE
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_FAILURE_LIMIT = 5
+STAFF_MFA_REQUIRED = False
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MIDDLEWARE = list(MIDDLEWARE)
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from shiguang.accounts import selectors, services
+from shiguang.accounts.models import User
+from shiguang.core.api import responses
+from shiguang.core.errors import Forbidden, ValidationFailed
+
+router = Router()
+
+
+class MeOut(Schema):
+    id: int
+    display_name: str
+    role: str
+    role_label: str
+    community_id: int | None
+    street_id: int | None
+    district_id: int | None
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    name: str = "app"
+
+
+class TokenOut(Schema):
+    token: str
+    token_id: int
+
+
+class ConsentIn(Schema):
+    category: str
+    method: str = "online"
+    note: str = ""
+
+
+class ConsentOut(Schema):
+    id: int
+    category: str
+    category_label: str
+    method: str
+    granted_at: str
+    withdrawn_at: str | None
+    recorded_by: str
+
+
+def _me(user: User) -> dict[str, object]:
+    return {
+        "id": user.id, "display_name": str(user), "role": user.role, "role_label": str(user.get_role_display()),
+        "community_id": user.community_id, "street_id": user.street_id, "district_id": user.district_id,
+    }
+
+
+@router.get("/me", response=responses(MeOut), summary="The signed-in user")
+def me(request: HttpRequest) -> dict[str, object]:
+    return _me(request.user)  # type: ignore[arg-type]
+
+
+@router.post("/token", auth=None, response=responses(TokenOut, 201), summary="Exchange phone/username + password for a bearer token")
+def token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        raise ValidationFailed(_("账号或密码不正确。"), fields={"password": [_("账号或密码不正确。")]})
+    if user.is_staff_role:  # type: ignore[attr-defined]
+        raise Forbidden(_("工作人员请通过网页登录并完成两步验证。"))
+    row, key = services.token_issue(user=user, name=payload.name)  # type: ignore[arg-type]
+    return 201, {"token": key, "token_id": row.id}
+
+
+@router.get("/consents", response=responses(list[ConsentOut]), summary="My consent records")
+def consents(request: HttpRequest) -> list[dict[str, object]]:
+    return [selectors.consent_row(c) for c in selectors.consents_of(request.user, request.user)]
+
+
+@router.post("/consents", response=responses(ConsentOut, 201), summary="Grant a consent")
+def consent_grant(request: HttpRequest, payload: ConsentIn) -> tuple[int, dict[str, object]]:
+    user = request.user
+    consent = services.consent_grant(actor=user, subject=user, category=payload.category, method=payload.method, note=payload.note)  # type: ignore[arg-type]
+    return 201, selectors.consent_row(consent)
+
+
+@router.delete("/consents/{category}", response=responses(ConsentOut), summary="Withdraw a consent")
+def consent_withdraw(request: HttpRequest, category: str) -> dict[str, object]:
+    user = request.user
+    return selectors.consent_row(services.consent_withdraw(actor=user, subject=user, category=category))  # type: ignore[arg-type]

@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from shiguang.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mfa/", views.mfa, name="mfa"),
+    path("consents/", views.consents, name="consents"),
+    path("consents/toggle/", views.consent_toggle, name="consent_toggle"),
+]

@@ -1,0 +1,103 @@
+"""Shared API pieces: the one error format, authentication (session or bearer token), throttles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+
+from shiguang.core.errors import DomainError
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+# Every operation declares these so clients (and schemathesis) know every code it can return.
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def responses(ok: Any, status: int = 200) -> dict[int, Any]:
+    return {status: ok, **ERRORS}
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from shiguang.accounts.services import token_user
+
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+def error_response(api: NinjaAPI, request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    body.setdefault("fields", {})
+    return api.create_response(request, body, status=status)
+
+
+def _field_path(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    return ".".join(parts) or "__all__"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return error_response(api, request, exc.status, exc.as_dict())
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors:
+            fields.setdefault(_field_path(list(err.get("loc", []))), []).append(str(err.get("msg", "")))
+        return error_response(
+            api, request, 422, {"code": "invalid", "message": _("输入有误，请检查后重试。"), "fields": fields}
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(api, request, 401, {"code": "unauthenticated", "message": _("请先登录。")})
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, 404, {"code": "not_found", "message": _("找不到该记录，或您无权查看。")})
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = "rate_limited" if exc.status_code == 429 else "error"
+        message = _("请求过于频繁，请稍后再试。") if exc.status_code == 429 else str(exc)
+        return error_response(api, request, exc.status_code, {"code": code, "message": message})
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        import logging
+
+        logging.getLogger("shiguang.api").exception("unhandled API error")
+        return error_response(api, request, 500, {"code": "server_error", "message": _("系统繁忙，请稍后再试。")})
+
+
+def build_api(**kwargs: Any) -> NinjaAPI:
+    api = NinjaAPI(
+        auth=[ActiveSessionAuth(), BearerAuth()],
+        throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("600/m")],
+        **kwargs,
+    )
+    install_error_handlers(api)
+    return api

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from shiguang.core.api import responses
+from shiguang.core.errors import ValidationFailed
+from shiguang.notify import selectors, services
+from shiguang.notify.models import Notification
+from shiguang.notify.templates_registry import render
+
+router = Router()
+
+
+class NotificationOut(Schema):
+    id: int
+    template: str
+    title: str
+    body: str
+    link: str
+    created_at: str
+    read: bool
+
+
+class InboxOut(Schema):
+    unread: int
+    items: list[NotificationOut]
+
+
+class MarkReadIn(Schema):
+    ids: list[int] | None = None
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+def notification_row(n: Notification) -> dict[str, Any]:
+    title, body = render(n.template, n.data)
+    return {
+        "id": n.id, "template": n.template, "title": title, "body": body, "link": n.link,
+        "created_at": n.created_at.isoformat(), "read": n.read_at is not None,
+    }
+
+
+@router.get("", response=responses(InboxOut), summary="My in-app notifications")
+def inbox(request: HttpRequest, offset: int = 0, limit: int = 30) -> dict[str, Any]:
+    if offset < 0 or not 1 <= limit <= 100:
+        raise ValidationFailed(fields={"limit": ["1–100"], "offset": [">= 0"]})
+    items = selectors.inbox(request.user)[offset : offset + limit]
+    return {"unread": selectors.unread_count(request.user), "items": [notification_row(n) for n in items]}
+
+
+@router.post("/read", response=responses(MarkedOut), summary="Mark notifications read (all when ids is null)")
+def mark_read(request: HttpRequest, payload: MarkReadIn) -> dict[str, Any]:
+    return {"marked": services.mark_read(user=request.user, notification_ids=payload.ids)}

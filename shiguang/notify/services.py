@@ -1,0 +1,121 @@
+"""Every write of the notification outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+
+from shiguang.core import clock
+from shiguang.notify.channels import get_channel
+from shiguang.notify.choices import Status
+from shiguang.notify.models import Delivery, Notification
+
+log = logging.getLogger(__name__)
+CLAIM_SECONDS = 30
+
+
+def enqueue(
+    *,
+    recipient: Any,
+    template: str,
+    data: dict[str, Any] | None = None,
+    channel: str = "in_app",
+    link: str = "",
+    dedupe_key: str | None = None,
+    fallback_channel: str = "",
+    priority: int = 5,
+) -> Notification:
+    """Queue one message inside the caller's transaction; it is delivered after commit.
+
+    With a `dedupe_key`, queueing the same message twice returns the first row.
+    """
+    if channel not in settings.NOTIFY_CHANNELS:
+        raise ValueError(f"unknown channel {channel}")
+    if dedupe_key:
+        existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    with transaction.atomic():
+        note = Notification.objects.create(
+            recipient=recipient, template=template, data=data or {}, channel=channel, link=link,
+            dedupe_key=dedupe_key, fallback_channel=fallback_channel, priority=priority,
+        )
+    if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
+        transaction.on_commit(lambda: deliver(note.id))
+    return note
+
+
+def _claim(batch: int) -> list[int]:
+    now = clock.now()
+    due = Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_until__lt=now)
+    with transaction.atomic():
+        qs = Notification.objects.filter(due).order_by("priority", "next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("id", flat=True)[:batch])
+        if ids:
+            Notification.objects.filter(id__in=ids).update(
+                status=Status.SENDING, claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS)
+            )
+    return ids
+
+
+def deliver(notification_id: int) -> bool:
+    """Send one claimed (or pending) notification and record the attempt. Returns True on success."""
+    note = Notification.objects.select_related("recipient").filter(id=notification_id).first()
+    if note is None or note.status == Status.SENT:
+        return True
+    try:
+        result = get_channel(note.channel).send(note)
+    except Exception as exc:  # a broken adapter must not stop the worker
+        log.exception("channel %s raised", note.channel)
+        from shiguang.notify.channels import Result
+
+        result = Result(ok=False, error=str(exc)[:300])
+    now = clock.now()
+    with transaction.atomic():
+        Delivery.objects.create(
+            notification=note, attempted_at=now, ok=result.ok, provider_id=result.provider_id, error=result.error
+        )
+        attempts = note.attempts + 1
+        if result.ok:
+            Notification.objects.filter(id=note.id).update(
+                status=Status.SENT, sent_at=now, attempts=attempts, claimed_until=None, last_error=""
+            )
+            return True
+        if attempts >= settings.NOTIFY_MAX_ATTEMPTS or not result.retryable:
+            Notification.objects.filter(id=note.id).update(
+                status=Status.FAILED, attempts=attempts, claimed_until=None, last_error=result.error[:300]
+            )
+            if note.fallback_channel and note.fallback_channel != note.channel:
+                enqueue(
+                    recipient=note.recipient, template=note.template, data=note.data, channel=note.fallback_channel,
+                    link=note.link, priority=note.priority,
+                    dedupe_key=f"{note.dedupe_key}:fallback" if note.dedupe_key else None,
+                )
+            return False
+        backoff = min(2 ** (attempts - 1), 300)  # 1, 2, 4 … seconds, capped at 5 minutes
+        Notification.objects.filter(id=note.id).update(
+            status=Status.PENDING, attempts=attempts, claimed_until=None, last_error=result.error[:300],
+            next_attempt_at=now + dt.timedelta(seconds=backoff),
+        )
+    return False
+
+
+def dispatch_due(worker_id: str, batch: int = 100) -> int:
+    ids = _claim(batch)
+    for nid in ids:
+        deliver(nid)
+    return len(ids)
+
+
+def mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(id__in=notification_ids)
+    return qs.update(read_at=clock.now())
