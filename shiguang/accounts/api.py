@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shiguang.accounts import selectors, services
 from shiguang.accounts.models import User
-from shiguang.core.api import responses
+from shiguang.core.api import responses, user_of
 from shiguang.core.errors import Forbidden, ValidationFailed
 
 router = Router()
@@ -52,40 +52,52 @@ class ConsentOut(Schema):
 
 def _me(user: User) -> dict[str, object]:
     return {
-        "id": user.id, "display_name": str(user), "role": user.role, "role_label": str(user.get_role_display()),
-        "community_id": user.community_id, "street_id": user.street_id, "district_id": user.district_id,
+        "id": user.id,
+        "display_name": str(user),
+        "role": user.role,
+        "role_label": str(user.get_role_display()),
+        "community_id": user.community_id,
+        "street_id": user.street_id,
+        "district_id": user.district_id,
     }
 
 
 @router.get("/me", response=responses(MeOut), summary="The signed-in user")
 def me(request: HttpRequest) -> dict[str, object]:
-    return _me(request.user)  # type: ignore[arg-type]
+    return _me(user_of(request))
 
 
-@router.post("/token", auth=None, response=responses(TokenOut, 201), summary="Exchange phone/username + password for a bearer token")
-def token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+@router.post(
+    "/token",
+    auth=None,
+    response=responses(TokenOut, 201),
+    summary="Exchange phone/username + password for a bearer token",
+)
+def token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise ValidationFailed(_("账号或密码不正确。"), fields={"password": [_("账号或密码不正确。")]})
-    if user.is_staff_role:  # type: ignore[attr-defined]
+    if user.is_staff_role:
         raise Forbidden(_("工作人员请通过网页登录并完成两步验证。"))
-    row, key = services.token_issue(user=user, name=payload.name)  # type: ignore[arg-type]
-    return 201, {"token": key, "token_id": row.id}
+    row, key = services.token_issue(user=user, name=payload.name)
+    return Status(201, {"token": key, "token_id": row.id})
 
 
 @router.get("/consents", response=responses(list[ConsentOut]), summary="My consent records")
 def consents(request: HttpRequest) -> list[dict[str, object]]:
-    return [selectors.consent_row(c) for c in selectors.consents_of(request.user, request.user)]
+    return [selectors.consent_row(c) for c in selectors.consents_of(user_of(request), user_of(request))]
 
 
 @router.post("/consents", response=responses(ConsentOut, 201), summary="Grant a consent")
-def consent_grant(request: HttpRequest, payload: ConsentIn) -> tuple[int, dict[str, object]]:
-    user = request.user
-    consent = services.consent_grant(actor=user, subject=user, category=payload.category, method=payload.method, note=payload.note)  # type: ignore[arg-type]
-    return 201, selectors.consent_row(consent)
+def consent_grant(request: HttpRequest, payload: ConsentIn) -> Status[dict[str, object]]:
+    user = user_of(request)
+    consent = services.consent_grant(
+        actor=user, subject=user, category=payload.category, method=payload.method, note=payload.note
+    )
+    return Status(201, selectors.consent_row(consent))
 
 
 @router.delete("/consents/{category}", response=responses(ConsentOut), summary="Withdraw a consent")
 def consent_withdraw(request: HttpRequest, category: str) -> dict[str, object]:
-    user = request.user
-    return selectors.consent_row(services.consent_withdraw(actor=user, subject=user, category=category))  # type: ignore[arg-type]
+    user = user_of(request)
+    return selectors.consent_row(services.consent_withdraw(actor=user, subject=user, category=category))

@@ -18,7 +18,11 @@ def phone_index(phone: str) -> str:
 
 class PhoneOrUsernameBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if not username or not password:
             return None

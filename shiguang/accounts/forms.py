@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
-        label=_("手机号或用户名"), max_length=64,
+        label=_("手机号或用户名"),
+        max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "text", "autofocus": True}),
     )
     password = forms.CharField(
@@ -21,8 +22,12 @@ class LoginForm(AuthenticationForm):
 
 class TOTPForm(forms.Form):
     token = forms.CharField(
-        label=_("6位动态验证码"), min_length=6, max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+        label=_("6位动态验证码"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
     )
 
     def clean_token(self) -> str:

@@ -25,13 +25,27 @@ class User(AbstractUser):
     phone = EncryptedTextField(_("手机号"), blank=True, default="")
     phone_index = BlindIndexField(source="phone", normalize=normalize_phone)
     district = models.ForeignKey(
-        "places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区")
+        "places.District",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属区"),
     )
     street = models.ForeignKey(
-        "places.Street", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属街道")
+        "places.Street",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属街道"),
     )
     community = models.ForeignKey(
-        "places.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "places.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("所属社区"),
     )
     can_unmask = models.BooleanField(_("可查看完整敏感信息"), default=False)
@@ -82,6 +96,9 @@ class ApiToken(TimeStampedModel):
         verbose_name = _("API令牌")
         verbose_name_plural = _("API令牌")
 
+    class Scoping:
+        self_path = "user"
+
     def __str__(self) -> str:
         return f"{self.user} · {self.name}"
 
@@ -94,7 +111,9 @@ class ApiToken(TimeStampedModel):
 class Consent(TimeStampedModel):
     """One row per grant of one sensitive category; withdrawal closes the row (PIPL art. 14-15)."""
 
-    subject = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("本人"))
+    subject = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("本人")
+    )
     category = models.CharField(_("类别"), max_length=20, choices=ConsentCategory.choices)
     method = models.CharField(_("方式"), max_length=10, choices=ConsentMethod.choices)
     recorded_by = models.ForeignKey(
@@ -113,7 +132,8 @@ class Consent(TimeStampedModel):
         ordering = ["-granted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["subject", "category"], condition=models.Q(withdrawn_at__isnull=True),
+                fields=["subject", "category"],
+                condition=models.Q(withdrawn_at__isnull=True),
                 name="consent_one_active_per_category",
             )
         ]

@@ -9,12 +9,20 @@ from shiguang.core.scoping import scoped
 
 
 def consents_of(actor: Any, subject: Any) -> QuerySet[Consent]:
-    return scoped(Consent.objects.filter(subject=subject), actor).select_related("recorded_by").order_by("-granted_at")
+    return (
+        scoped(Consent.objects.filter(subject=subject), actor)
+        .select_related("recorded_by")
+        .order_by("-granted_at")
+    )
 
 
 def consent_row(c: Consent) -> dict[str, Any]:
     return {
-        "id": c.id, "category": c.category, "category_label": str(c.get_category_display()), "method": c.method,
-        "granted_at": c.granted_at.isoformat(), "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+        "id": c.id,
+        "category": c.category,
+        "category_label": str(c.get_category_display()),
+        "method": c.method,
+        "granted_at": c.granted_at.isoformat(),
+        "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
         "recorded_by": str(c.recorded_by),
     }

@@ -95,7 +95,8 @@ def require_consent(subject: User, category: str) -> None:
     """Processing that needs a consent calls this first."""
     if not has_consent(subject, category):
         raise ConsentRequired(
-            _("本人尚未同意处理“%(category)s”，此操作无法进行。") % {"category": ConsentCategory(category).label}
+            _("本人尚未同意处理“%(category)s”，此操作无法进行。")
+            % {"category": ConsentCategory(category).label}
         )
 
 
@@ -117,14 +118,21 @@ def consent_grant(
         raise Forbidden()
     if actor.pk != subject.pk and method == ConsentMethod.ONLINE:
         raise ValidationFailed(fields={"method": [_("代为记录时请选择纸质、口头或电话方式。")]})
-    if Consent.objects.select_for_update().filter(subject=subject, category=category, withdrawn_at__isnull=True).exists():
+    if (
+        Consent.objects.select_for_update()
+        .filter(subject=subject, category=category, withdrawn_at__isnull=True)
+        .exists()
+    ):
         raise Conflict(_("该类别已有有效的同意记录。"))
     consent = Consent.objects.create(
         subject=subject, category=category, method=method, recorded_by=actor, note=note[:200]
     )
     on_behalf = subject if actor.pk != subject.pk else None
     audit.record(
-        "accounts.consent.granted", actor=actor, on_behalf_of=on_behalf, target=consent,
+        "accounts.consent.granted",
+        actor=actor,
+        on_behalf_of=on_behalf,
+        target=consent,
         data={"category": category, "method": method},
     )
     return consent
@@ -135,7 +143,9 @@ def consent_withdraw(*, actor: User, subject: User, category: str) -> Consent:
     if not _may_record_consent_for(actor, subject):
         raise Forbidden()
     consent = (
-        Consent.objects.select_for_update().filter(subject=subject, category=category, withdrawn_at__isnull=True).first()
+        Consent.objects.select_for_update()
+        .filter(subject=subject, category=category, withdrawn_at__isnull=True)
+        .first()
     )
     if consent is None:
         raise NotFound(_("没有可撤回的有效同意。"))
@@ -143,8 +153,11 @@ def consent_withdraw(*, actor: User, subject: User, category: str) -> Consent:
     consent.withdrawn_by = actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
     audit.record(
-        "accounts.consent.withdrawn", actor=actor, on_behalf_of=subject if actor.pk != subject.pk else None,
-        target=consent, data={"category": category},
+        "accounts.consent.withdrawn",
+        actor=actor,
+        on_behalf_of=subject if actor.pk != subject.pk else None,
+        target=consent,
+        data={"category": category},
     )
     return consent
 
@@ -157,7 +170,9 @@ def _hash_token(key: str) -> str:
 def token_issue(*, user: User, name: str, expires_at: Any = None) -> tuple[ApiToken, str]:
     """Returns the token row and the secret, which is shown once and never stored."""
     key = "sg_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:60] or "app", key_hash=_hash_token(key), expires_at=expires_at)
+    token = ApiToken.objects.create(
+        user=user, name=name[:60] or "app", key_hash=_hash_token(key), expires_at=expires_at
+    )
     audit.record("accounts.token.issued", actor=user, target=token, data={"name": token.name})
     return token, key
 
@@ -172,7 +187,9 @@ def token_user(key: str) -> User | None:
 
 @transaction.atomic
 def token_revoke(*, user: User, token_id: int) -> None:
-    updated = ApiToken.objects.filter(id=token_id, user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    updated = ApiToken.objects.filter(id=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
     if not updated:
         raise NotFound()
     audit.record("accounts.token.revoked", actor=user, data={"token_id": token_id})

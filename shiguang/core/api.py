@@ -22,7 +22,19 @@ class ErrorOut(Schema):
 
 
 # Every operation declares these so clients (and schemathesis) know every code it can return.
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
+def user_of(request: HttpRequest) -> Any:
+    """The authenticated user (session or bearer); operations without auth=None always have one."""
+    return request.user
 
 
 def responses(ok: Any, status: int = 200) -> dict[int, Any]:
@@ -77,7 +89,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return error_response(api, request, 404, {"code": "not_found", "message": _("找不到该记录，或您无权查看。")})
+        return error_response(
+            api, request, 404, {"code": "not_found", "message": _("找不到该记录，或您无权查看。")}
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -90,7 +104,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         import logging
 
         logging.getLogger("shiguang.api").exception("unhandled API error")
-        return error_response(api, request, 500, {"code": "server_error", "message": _("系统繁忙，请稍后再试。")})
+        return error_response(
+            api, request, 500, {"code": "server_error", "message": _("系统繁忙，请稍后再试。")}
+        )
 
 
 def build_api(**kwargs: Any) -> NinjaAPI:

@@ -56,7 +56,10 @@ def home_context(user: Any) -> tuple[str, dict[str, Any]]:
         context["volunteer"] = getattr(user, "volunteer_profile", None)
     elif role == Role.FAMILY:
         context["elders"] = list(people.family_elders(user))
-    elif role in (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN) or user.is_superuser:
+    elif (
+        role in (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN)
+        or user.is_superuser
+    ):
         context.update(staff_dashboard(user))
         return "home/staff.html", context
     return TEMPLATES.get(role, "home/staff.html"), context

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def mask_id_number(value: str) -> str:
     if not value:
@@ -21,4 +23,9 @@ def mask_text(value: str, keep: int = 6) -> str:
     return value[:keep] + "****" if len(value) > keep else "****"
 
 
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_text, "health_notes": lambda v: "****" if v else ""}
+MASKERS: dict[str, Callable[[str], str]] = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "address": mask_text,
+    "health_notes": lambda v: "****" if v else "",
+}

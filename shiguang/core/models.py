@@ -33,11 +33,19 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(_("时间"), default=clock.now, db_index=True)
     code = models.CharField(_("事件"), max_length=80, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("代办对象"),
     )
     target_type = models.CharField(_("对象类型"), max_length=80, blank=True)
@@ -71,6 +79,9 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.count}"
 
 
 class DueWork(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -71,7 +72,7 @@ def get_scoped(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:
     """Fetch one row inside the actor's scope; out of scope looks exactly like missing (404)."""
     try:
         return scoped(queryset, actor).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
 

@@ -56,8 +56,14 @@ def run_tasks_batch(max_tasks: int = 20) -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
     Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=max_tasks, worker_id=worker_id(), excluded_queue_names=[],
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=worker_id(),
+        excluded_queue_names=[],
     ).run()
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from shiguang.core.api import responses
+from shiguang.core.api import responses, user_of
 from shiguang.core.errors import ValidationFailed
 from shiguang.notify import selectors, services
 from shiguang.notify.models import Notification
@@ -40,8 +40,13 @@ class MarkedOut(Schema):
 def notification_row(n: Notification) -> dict[str, Any]:
     title, body = render(n.template, n.data)
     return {
-        "id": n.id, "template": n.template, "title": title, "body": body, "link": n.link,
-        "created_at": n.created_at.isoformat(), "read": n.read_at is not None,
+        "id": n.id,
+        "template": n.template,
+        "title": title,
+        "body": body,
+        "link": n.link,
+        "created_at": n.created_at.isoformat(),
+        "read": n.read_at is not None,
     }
 
 
@@ -49,10 +54,10 @@ def notification_row(n: Notification) -> dict[str, Any]:
 def inbox(request: HttpRequest, offset: int = 0, limit: int = 30) -> dict[str, Any]:
     if offset < 0 or not 1 <= limit <= 100:
         raise ValidationFailed(fields={"limit": ["1–100"], "offset": [">= 0"]})
-    items = selectors.inbox(request.user)[offset : offset + limit]
-    return {"unread": selectors.unread_count(request.user), "items": [notification_row(n) for n in items]}
+    items = selectors.inbox(user_of(request))[offset : offset + limit]
+    return {"unread": selectors.unread_count(user_of(request)), "items": [notification_row(n) for n in items]}
 
 
 @router.post("/read", response=responses(MarkedOut), summary="Mark notifications read (all when ids is null)")
 def mark_read(request: HttpRequest, payload: MarkReadIn) -> dict[str, Any]:
-    return {"marked": services.mark_read(user=request.user, notification_ids=payload.ids)}
+    return {"marked": services.mark_read(user=user_of(request), notification_ids=payload.ids)}

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -42,8 +42,13 @@ class InAppChannel(Channel):
         title, body = render(notification.template, notification.data)
         pubsub.publish(
             f"user:{notification.recipient_id}",
-            {"id": notification.id, "template": notification.template, "title": title, "body": body,
-             "link": notification.link},
+            {
+                "id": notification.id,
+                "template": notification.template,
+                "title": title,
+                "body": body,
+                "link": notification.link,
+            },
         )
         return Result(ok=True, provider_id=f"inapp-{notification.id}")
 
@@ -62,13 +67,18 @@ class LocalSinkChannel(Channel):
                 LocalSinkChannel.fail_next -= 1
                 return Result(ok=False, error="simulated gateway failure")
             title, body = render(notification.template, notification.data)
-            entry = {"id": notification.id, "recipient": notification.recipient_id, "title": title, "body": body}
+            entry = {
+                "id": notification.id,
+                "recipient": notification.recipient_id,
+                "title": title,
+                "body": body,
+            }
             LocalSinkChannel.sent.append(entry)
         log.info("local sink: %s", json.dumps(entry, ensure_ascii=False))
         return Result(ok=True, provider_id=f"sink-{notification.id}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_channel(name: str) -> Channel:
     path = settings.NOTIFY_CHANNELS.get(name)
     if not path:

@@ -13,7 +13,10 @@ class Notification(TimeStampedModel):
     """Outbox row: one message to one recipient on one channel. The worker delivers it after commit."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收人"),
     )
     channel = models.CharField(_("渠道"), max_length=20, default="in_app")
     template = models.CharField(_("模板"), max_length=60)
@@ -60,3 +63,6 @@ class Delivery(models.Model):
         verbose_name = _("送达记录")
         verbose_name_plural = _("送达记录")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {'ok' if self.ok else 'failed'}"

@@ -17,4 +17,6 @@ def unread_count(user: Any) -> int:
 
 
 def newer_than(user: Any, last_id: int) -> list[Notification]:
-    return list(Notification.objects.filter(recipient=user, channel="in_app", id__gt=last_id).order_by("id")[:50])
+    return list(
+        Notification.objects.filter(recipient=user, channel="in_app", id__gt=last_id).order_by("id")[:50]
+    )

@@ -42,8 +42,14 @@ def enqueue(
             return existing
     with transaction.atomic():
         note = Notification.objects.create(
-            recipient=recipient, template=template, data=data or {}, channel=channel, link=link,
-            dedupe_key=dedupe_key, fallback_channel=fallback_channel, priority=priority,
+            recipient=recipient,
+            template=template,
+            data=data or {},
+            channel=channel,
+            link=link,
+            dedupe_key=dedupe_key,
+            fallback_channel=fallback_channel,
+            priority=priority,
         )
     if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
         transaction.on_commit(lambda: deliver(note.id))
@@ -80,7 +86,11 @@ def deliver(notification_id: int) -> bool:
     now = clock.now()
     with transaction.atomic():
         Delivery.objects.create(
-            notification=note, attempted_at=now, ok=result.ok, provider_id=result.provider_id, error=result.error
+            notification=note,
+            attempted_at=now,
+            ok=result.ok,
+            provider_id=result.provider_id,
+            error=result.error,
         )
         attempts = note.attempts + 1
         if result.ok:
@@ -94,14 +104,21 @@ def deliver(notification_id: int) -> bool:
             )
             if note.fallback_channel and note.fallback_channel != note.channel:
                 enqueue(
-                    recipient=note.recipient, template=note.template, data=note.data, channel=note.fallback_channel,
-                    link=note.link, priority=note.priority,
+                    recipient=note.recipient,
+                    template=note.template,
+                    data=note.data,
+                    channel=note.fallback_channel,
+                    link=note.link,
+                    priority=note.priority,
                     dedupe_key=f"{note.dedupe_key}:fallback" if note.dedupe_key else None,
                 )
             return False
         backoff = min(2 ** (attempts - 1), 300)  # 1, 2, 4 … seconds, capped at 5 minutes
         Notification.objects.filter(id=note.id).update(
-            status=Status.PENDING, attempts=attempts, claimed_until=None, last_error=result.error[:300],
+            status=Status.PENDING,
+            attempts=attempts,
+            claimed_until=None,
+            last_error=result.error[:300],
             next_attempt_at=now + dt.timedelta(seconds=backoff),
         )
     return False

@@ -38,7 +38,7 @@ def _event(name: str, payload: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
-async def stream(request: HttpRequest) -> HttpResponse:
+async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Server-Sent Events: new in-app notifications for the signed-in user.
 
     Pushes arrive through pub/sub; the stream also polls the outbox, so a missed push only delays a message.
@@ -60,7 +60,9 @@ async def stream(request: HttpRequest) -> HttpResponse:
             for n in rows:
                 title, body = render_message(n.template, n.data)
                 last_id = n.id
-                yield f"id: {n.id}\n" + _event("notification", {"id": n.id, "title": title, "body": body, "link": n.link})
+                yield f"id: {n.id}\n" + _event(
+                    "notification", {"id": n.id, "title": title, "body": body, "link": n.link}
+                )
             silent = 0.0 if rows or message else silent + POLL_SECONDS
             if silent >= HEARTBEAT_SECONDS:
                 silent = 0.0

@@ -4,9 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
-from shiguang.core.api import responses
+from shiguang.core.api import responses, user_of
 from shiguang.core.errors import Forbidden, ValidationFailed
 from shiguang.people import assessment, selectors, services
 from shiguang.people.models import ElderProfile, VolunteerProfile
@@ -107,82 +107,134 @@ class VerifyIn(Schema):
 
 def elder_row(e: ElderProfile) -> dict[str, Any]:
     return {
-        "id": e.id, "name": e.name, "gender": e.gender, "age": e.age(), "community_id": e.community_id,
-        "community": str(e.community), "living_arrangement": e.living_arrangement, "hukou": e.hukou,
-        "languages": e.languages, "needs": e.needs, "has_phone": e.has_phone, "masked": services.masked(e),
-        "home_lat": e.home_lat, "home_lng": e.home_lng,
+        "id": e.id,
+        "name": e.name,
+        "gender": e.gender,
+        "age": e.age(),
+        "community_id": e.community_id,
+        "community": str(e.community),
+        "living_arrangement": e.living_arrangement,
+        "hukou": e.hukou,
+        "languages": e.languages,
+        "needs": e.needs,
+        "has_phone": e.has_phone,
+        "masked": services.masked(e),
+        "home_lat": e.home_lat,
+        "home_lng": e.home_lng,
     }
 
 
 def assessment_row(a: Any) -> dict[str, Any]:
     return {
-        "id": a.id, "assessed_on": a.assessed_on, "total": a.total, "level": a.level,
-        "level_label": str(a.get_level_display()), "domain_scores": a.domain_scores, "reassess_due": a.reassess_due,
+        "id": a.id,
+        "assessed_on": a.assessed_on,
+        "total": a.total,
+        "level": a.level,
+        "level_label": str(a.get_level_display()),
+        "domain_scores": a.domain_scores,
+        "reassess_due": a.reassess_due,
         "assessor": str(a.assessor),
     }
 
 
 def volunteer_row(v: VolunteerProfile) -> dict[str, Any]:
     return {
-        "id": v.id, "name": v.name, "kind": v.kind, "community_id": v.community_id, "skills": v.skills,
-        "languages": v.languages, "verification_status": v.verification_status,
+        "id": v.id,
+        "name": v.name,
+        "kind": v.kind,
+        "community_id": v.community_id,
+        "skills": v.skills,
+        "languages": v.languages,
+        "verification_status": v.verification_status,
     }
 
 
-@router.get("/elders", response=responses(ElderPage), summary="Elders in my scope (search by name, ID number or phone)")
-def elders(request: HttpRequest, q: str = "", community_id: int | None = None, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+@router.get(
+    "/elders",
+    response=responses(ElderPage),
+    summary="Elders in my scope (search by name, ID number or phone)",
+)
+def elders(
+    request: HttpRequest, q: str = "", community_id: int | None = None, offset: int = 0, limit: int = 50
+) -> dict[str, Any]:
     if offset < 0 or not 1 <= limit <= 200:
         raise ValidationFailed(fields={"limit": ["1–200"], "offset": [">= 0"]})
-    qs = selectors.elder_list(request.user, query=q[:40], community_id=community_id)
+    qs = selectors.elder_list(user_of(request), query=q[:40], community_id=community_id)
     return {"count": qs.count(), "items": [elder_row(e) for e in qs[offset : offset + limit]]}
 
 
-@router.post("/elders", response=responses(ElderOut, 201), summary="Register an elder (workers; proxy mode when no phone)")
-def elder_create(request: HttpRequest, payload: ElderIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/elders",
+    response=responses(ElderOut, 201),
+    summary="Register an elder (workers; proxy mode when no phone)",
+)
+def elder_create(request: HttpRequest, payload: ElderIn) -> Status[dict[str, Any]]:
     community = Community.objects.filter(id=payload.community_id).first()
     if community is None:
         raise ValidationFailed(fields={"community_id": ["unknown community"]})
     data = payload.dict()
     data.pop("community_id")
-    elder = services.elder_register(actor=request.user, community=community, **data)  # type: ignore[arg-type]
-    return 201, elder_row(elder)
+    elder = services.elder_register(actor=user_of(request), community=community, **data)
+    return Status(201, elder_row(elder))
 
 
 @router.get("/elders/{elder_id}", response=responses(ElderOut), summary="One elder (masked)")
 def elder_detail(request: HttpRequest, elder_id: int) -> dict[str, Any]:
-    return elder_row(selectors.elder_get(request.user, elder_id))
+    return elder_row(selectors.elder_get(user_of(request), elder_id))
 
 
 @router.patch("/elders/{elder_id}", response=responses(ElderOut), summary="Update an elder's profile")
 def elder_patch(request: HttpRequest, elder_id: int, payload: ElderPatch) -> dict[str, Any]:
-    elder = selectors.elder_get(request.user, elder_id)
+    elder = selectors.elder_get(user_of(request), elder_id)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
-    return elder_row(services.elder_update(actor=request.user, elder=elder, changes=changes))  # type: ignore[arg-type]
+    return elder_row(services.elder_update(actor=user_of(request), elder=elder, changes=changes))
 
 
-@router.post("/elders/{elder_id}/reveal", response=responses(RevealOut), summary="Show one sensitive field in full (audited)")
+@router.post(
+    "/elders/{elder_id}/reveal",
+    response=responses(RevealOut),
+    summary="Show one sensitive field in full (audited)",
+)
 def elder_reveal(request: HttpRequest, elder_id: int, payload: RevealIn) -> dict[str, Any]:
-    elder = selectors.elder_get(request.user, elder_id)
-    value = services.elder_reveal(actor=request.user, elder=elder, field=payload.field, purpose=payload.purpose)  # type: ignore[arg-type]
+    elder = selectors.elder_get(user_of(request), elder_id)
+    value = services.elder_reveal(
+        actor=user_of(request), elder=elder, field=payload.field, purpose=payload.purpose
+    )
     return {"field": payload.field, "value": value}
 
 
-@router.get("/elders/{elder_id}/assessments", response=responses(list[AssessmentOut]), summary="Capability assessments")
+@router.get(
+    "/elders/{elder_id}/assessments",
+    response=responses(list[AssessmentOut]),
+    summary="Capability assessments",
+)
 def elder_assessments(request: HttpRequest, elder_id: int) -> list[dict[str, Any]]:
-    elder = selectors.elder_get(request.user, elder_id)
-    return [assessment_row(a) for a in selectors.assessments_for(request.user, elder)]
+    elder = selectors.elder_get(user_of(request), elder_id)
+    return [assessment_row(a) for a in selectors.assessments_for(user_of(request), elder)]
 
 
-@router.post("/elders/{elder_id}/assessments", response=responses(AssessmentOut, 201), summary="Record a GB/T 42195-2022 assessment")
-def elder_assess(request: HttpRequest, elder_id: int, payload: AssessmentIn) -> tuple[int, dict[str, Any]]:
-    elder = selectors.elder_get(request.user, elder_id)
+@router.post(
+    "/elders/{elder_id}/assessments",
+    response=responses(AssessmentOut, 201),
+    summary="Record a GB/T 42195-2022 assessment",
+)
+def elder_assess(request: HttpRequest, elder_id: int, payload: AssessmentIn) -> Status[dict[str, Any]]:
+    elder = selectors.elder_get(user_of(request), elder_id)
     record = services.assessment_record(
-        actor=request.user, elder=elder, answers=payload.answers, assessed_on=payload.assessed_on, note=payload.note  # type: ignore[arg-type]
+        actor=user_of(request),
+        elder=elder,
+        answers=payload.answers,
+        assessed_on=payload.assessed_on,
+        note=payload.note,
     )
-    return 201, assessment_row(record)
+    return Status(201, assessment_row(record))
 
 
-@router.get("/assessment-form", response=responses(dict[str, Any]), summary="The assessment items and levels (data file)")
+@router.get(
+    "/assessment-form",
+    response=responses(dict[str, Any]),
+    summary="The assessment items and levels (data file)",
+)
 def assessment_form(request: HttpRequest) -> dict[str, Any]:
     return assessment.table()
 
@@ -191,13 +243,21 @@ def assessment_form(request: HttpRequest) -> dict[str, Any]:
 def volunteers(request: HttpRequest, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
     if offset < 0 or not 1 <= limit <= 200:
         raise ValidationFailed(fields={"limit": ["1–200"], "offset": [">= 0"]})
-    user = request.user
+    user = user_of(request)
     if not getattr(user, "is_staff_role", False):
         raise Forbidden()
     return [volunteer_row(v) for v in selectors.volunteer_list(user)[offset : offset + limit]]
 
 
-@router.post("/volunteers/{volunteer_id}/verify", response=responses(VolunteerOut), summary="Verify or reject a volunteer")
+@router.post(
+    "/volunteers/{volunteer_id}/verify",
+    response=responses(VolunteerOut),
+    summary="Verify or reject a volunteer",
+)
 def volunteer_verify(request: HttpRequest, volunteer_id: int, payload: VerifyIn) -> dict[str, Any]:
-    volunteer = selectors.volunteer_get(request.user, volunteer_id)
-    return volunteer_row(services.volunteer_verify(actor=request.user, volunteer=volunteer, approve=payload.approve, note=payload.note))  # type: ignore[arg-type]
+    volunteer = selectors.volunteer_get(user_of(request), volunteer_id)
+    return volunteer_row(
+        services.volunteer_verify(
+            actor=user_of(request), volunteer=volunteer, approve=payload.approve, note=payload.note
+        )
+    )

@@ -30,7 +30,7 @@ def score(answers: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     domain_scores: dict[str, int] = {}
     for domain_id, _label, item in items():
-        raw = answers.get(item["id"])
+        raw: Any = answers.get(item["id"])
         try:
             value = int(raw)
         except (TypeError, ValueError):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shiguang.accounts.choices import ConsentCategory, ConsentMethod
+from shiguang.accounts.validators import validate_id_number, validate_phone
 from shiguang.people.choices import LANGUAGES, FamilyRelation, Gender, Hukou, LivingArrangement
 from shiguang.places.models import Community
 
@@ -18,15 +19,21 @@ class ElderForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("语言/方言"), choices=LANGUAGES, required=False, widget=forms.CheckboxSelectMultiple
     )
-    phone = forms.CharField(label=_("手机号（没有手机可留空）"), max_length=20, required=False)
+    phone = forms.CharField(
+        label=_("手机号（没有手机可留空）"), max_length=20, required=False, validators=[validate_phone]
+    )
     password = forms.CharField(
         label=_("初始密码（有手机时填写）"), required=False, widget=forms.PasswordInput, min_length=8
     )
-    id_number = forms.CharField(label=_("身份证号"), max_length=20, required=False)
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=20, required=False, validators=[validate_id_number]
+    )
     address = forms.CharField(label=_("家庭住址"), max_length=200, required=False)
     home_lat = forms.FloatField(label=_("大致纬度"), required=False)
     home_lng = forms.FloatField(label=_("大致经度"), required=False)
-    health_notes = forms.CharField(label=_("健康备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    health_notes = forms.CharField(
+        label=_("健康备注"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: object, communities: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -42,7 +49,12 @@ class ElderForm(forms.Form):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(
-        choices=[("id_number", _("身份证号")), ("phone", _("手机号")), ("address", _("住址")), ("health_notes", _("健康备注"))]
+        choices=[
+            ("id_number", _("身份证号")),
+            ("phone", _("手机号")),
+            ("address", _("住址")),
+            ("health_notes", _("健康备注")),
+        ]
     )
     purpose = forms.CharField(label=_("查看原因"), max_length=200)
 
@@ -50,7 +62,7 @@ class RevealForm(forms.Form):
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=60)
     relation = forms.ChoiceField(label=_("关系"), choices=FamilyRelation.choices)
-    phone = forms.CharField(label=_("电话"), max_length=20)
+    phone = forms.CharField(label=_("电话"), max_length=20, validators=[validate_phone])
 
 
 class ProxyConsentForm(forms.Form):

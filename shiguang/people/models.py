@@ -6,11 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shiguang.accounts.validators import normalize_id_number, normalize_phone
+from shiguang.accounts.validators import normalize_id_number
 from shiguang.core import clock
 from shiguang.core.fields import BlindIndexField, EncryptedTextField
 from shiguang.core.models import TimeStampedModel
 from shiguang.people.choices import (
+    SKILLS,
     AbilityLevel,
     FamilyRelation,
     Gender,
@@ -23,7 +24,10 @@ from shiguang.people.choices import (
 
 class ElderProfile(TimeStampedModel):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="elder_profile", verbose_name=_("账户")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="elder_profile",
+        verbose_name=_("账户"),
     )
     community = models.ForeignKey(
         "places.Community", on_delete=models.PROTECT, related_name="elders", verbose_name=_("社区")
@@ -44,7 +48,11 @@ class ElderProfile(TimeStampedModel):
     needs = models.JSONField(_("需求"), default=list, blank=True)
     has_phone = models.BooleanField(_("有手机可自行登录"), default=True)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("登记人"),
     )
     is_demo = models.BooleanField(_("演示数据"), default=False)
@@ -55,7 +63,9 @@ class ElderProfile(TimeStampedModel):
         ordering = ["community_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number_index"], condition=~models.Q(id_number_index=""), name="elder_unique_id_number"
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="elder_unique_id_number",
             )
         ]
 
@@ -98,7 +108,9 @@ class FamilyLink(TimeStampedModel):
     """A family member the elder (or a worker for the elder) has linked; they see that elder's updates."""
 
     elder = models.ForeignKey(ElderProfile, on_delete=models.CASCADE, related_name="family_links")
-    family_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_of")
+    family_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_of"
+    )
     relation = models.CharField(_("关系"), max_length=12, choices=FamilyRelation.choices)
     receives_alerts = models.BooleanField(_("接收提醒"), default=True)
 
@@ -118,7 +130,10 @@ class FamilyLink(TimeStampedModel):
 
 class VolunteerProfile(TimeStampedModel):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer_profile", verbose_name=_("账户")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="volunteer_profile",
+        verbose_name=_("账户"),
     )
     community = models.ForeignKey(
         "places.Community", on_delete=models.PROTECT, related_name="volunteers", verbose_name=_("常驻社区")
@@ -137,7 +152,11 @@ class VolunteerProfile(TimeStampedModel):
         _("核验状态"), max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
     )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("核验人"),
     )
     verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
@@ -155,6 +174,11 @@ class VolunteerProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def skill_labels(self) -> list[str]:
+        labels = dict(SKILLS)
+        return [str(labels.get(s, s)) for s in self.skills]
 
 
 class CapabilityAssessment(TimeStampedModel):

@@ -45,7 +45,9 @@ def elder_for_user(user: Any) -> ElderProfile | None:
 
 
 def volunteer_list(actor: Any) -> QuerySet[VolunteerProfile]:
-    return scoped(VolunteerProfile.objects.select_related("community", "user"), actor).order_by("community_id", "id")
+    return scoped(VolunteerProfile.objects.select_related("community", "user"), actor).order_by(
+        "community_id", "id"
+    )
 
 
 def volunteer_get(actor: Any, volunteer_id: Any) -> VolunteerProfile:
@@ -57,4 +59,6 @@ def assessments_for(actor: Any, elder: ElderProfile) -> QuerySet[CapabilityAsses
 
 
 def family_elders(user: Any) -> QuerySet[ElderProfile]:
-    return scoped(ElderProfile.objects.filter(family_links__family_user=user), user).select_related("community")
+    return scoped(ElderProfile.objects.filter(family_links__family_user=user), user).select_related(
+        "community"
+    )

@@ -25,8 +25,21 @@ from shiguang.core.errors import Conflict, Forbidden, ValidationFailed
 from shiguang.core.masking import MASKERS
 from shiguang.core.scoping import in_scope
 from shiguang.people import assessment
-from shiguang.people.choices import FamilyRelation, Gender, Hukou, LivingArrangement, VerificationStatus, VolunteerKind
-from shiguang.people.models import CapabilityAssessment, ElderProfile, EmergencyContact, FamilyLink, VolunteerProfile
+from shiguang.people.choices import (
+    FamilyRelation,
+    Gender,
+    Hukou,
+    LivingArrangement,
+    VerificationStatus,
+    VolunteerKind,
+)
+from shiguang.people.models import (
+    CapabilityAssessment,
+    ElderProfile,
+    EmergencyContact,
+    FamilyLink,
+    VolunteerProfile,
+)
 from shiguang.people.selectors import find_elder_by_id_number
 from shiguang.places.models import Community
 
@@ -112,8 +125,15 @@ def elder_register(
     """A worker registers an elder (proxy mode when the elder has no phone)."""
     _require_worker_for(actor, community)
     data = {
-        "name": name, "gender": gender, "birth_date": birth_date, "living_arrangement": living_arrangement,
-        "hukou": hukou, "id_number": id_number, "phone": phone, "home_lat": home_lat, "home_lng": home_lng,
+        "name": name,
+        "gender": gender,
+        "birth_date": birth_date,
+        "living_arrangement": living_arrangement,
+        "hukou": hukou,
+        "id_number": id_number,
+        "phone": phone,
+        "home_lat": home_lat,
+        "home_lng": home_lng,
     }
     errors = validate_elder_input(data)
     if id_number and "id_number" not in errors and find_elder_by_id_number(id_number) is not None:
@@ -123,26 +143,52 @@ def elder_register(
     if errors:
         raise ValidationFailed(fields=errors)
     user = account_services.user_create(
-        actor=actor, role=Role.ELDER, display_name=name, phone=phone, password=password, community=community,
+        actor=actor,
+        role=Role.ELDER,
+        display_name=name,
+        phone=phone,
+        password=password,
+        community=community,
         is_demo=is_demo,
     )
     elder = ElderProfile.objects.create(
-        user=user, community=community, name=name.strip(), gender=gender, birth_date=birth_date,
-        living_arrangement=living_arrangement, hukou=hukou, languages=languages or ["mandarin"],
-        id_number=normalize_id_number(id_number) if id_number else "", address=address.strip(),
+        user=user,
+        community=community,
+        name=name.strip(),
+        gender=gender,
+        birth_date=birth_date,
+        living_arrangement=living_arrangement,
+        hukou=hukou,
+        languages=languages or ["mandarin"],
+        id_number=normalize_id_number(id_number) if id_number else "",
+        address=address.strip(),
         home_lat=round(home_lat, 3) if home_lat is not None else None,
         home_lng=round(home_lng, 3) if home_lng is not None else None,
-        health_notes=health_notes.strip(), needs=needs or [], has_phone=bool(phone), registered_by=actor,
+        health_notes=health_notes.strip(),
+        needs=needs or [],
+        has_phone=bool(phone),
+        registered_by=actor,
         is_demo=is_demo,
     )
     audit.record(
-        "people.elder.registered", actor=actor, on_behalf_of=user, target=elder,
+        "people.elder.registered",
+        actor=actor,
+        on_behalf_of=user,
+        target=elder,
         data={"community": community.id, "proxy": not phone},
     )
     return elder
 
 
-EDITABLE_ELDER_FIELDS = {"living_arrangement", "hukou", "languages", "needs", "address", "home_lat", "home_lng"}
+EDITABLE_ELDER_FIELDS = {
+    "living_arrangement",
+    "hukou",
+    "languages",
+    "needs",
+    "address",
+    "home_lat",
+    "home_lng",
+}
 
 
 @transaction.atomic
@@ -155,8 +201,12 @@ def elder_update(*, actor: User, elder: ElderProfile, changes: dict[str, Any]) -
     if "health_notes" in changes:
         account_services.require_consent(elder.user, ConsentCategory.HEALTH)
     merged = {
-        "name": elder.name, "gender": elder.gender, "birth_date": elder.birth_date,
-        "living_arrangement": elder.living_arrangement, "hukou": elder.hukou, **changes,
+        "name": elder.name,
+        "gender": elder.gender,
+        "birth_date": elder.birth_date,
+        "living_arrangement": elder.living_arrangement,
+        "hukou": elder.hukou,
+        **changes,
     }
     errors = validate_elder_input(merged)
     if errors:
@@ -165,8 +215,11 @@ def elder_update(*, actor: User, elder: ElderProfile, changes: dict[str, Any]) -
         setattr(elder, key, value)
     elder.save()
     audit.record(
-        "people.elder.updated", actor=actor, on_behalf_of=elder.user if actor.pk != elder.user_id else None,
-        target=elder, data={"fields": sorted(changes)},  # values stay out of the log
+        "people.elder.updated",
+        actor=actor,
+        on_behalf_of=elder.user if actor.pk != elder.user_id else None,
+        target=elder,
+        data={"fields": sorted(changes)},  # values stay out of the log
     )
     return elder
 
@@ -174,7 +227,9 @@ def elder_update(*, actor: User, elder: ElderProfile, changes: dict[str, Any]) -
 def can_unmask(actor: User, elder: ElderProfile) -> bool:
     if actor.pk == elder.user_id:
         return True
-    return bool(actor.can_unmask or actor.is_superuser) and actor.role in STAFF_ROLES and in_scope(elder, actor)
+    return (
+        bool(actor.can_unmask or actor.is_superuser) and actor.role in STAFF_ROLES and in_scope(elder, actor)
+    )
 
 
 @transaction.atomic
@@ -192,7 +247,10 @@ def elder_reveal(*, actor: User, elder: ElderProfile, field: str, purpose: str) 
         account_services.require_consent(elder.user, ConsentCategory.ID_NUMBER)
     value = elder.user.phone if field == "phone" else getattr(elder, field)
     audit.record(
-        "people.elder.revealed", actor=actor, on_behalf_of=None, target=elder,
+        "people.elder.revealed",
+        actor=actor,
+        on_behalf_of=None,
+        target=elder,
         data={"field": field, "purpose": purpose.strip()[:200]},
     )
     return str(value)
@@ -224,7 +282,9 @@ def emergency_contact_add(
         elder=elder, name=name.strip(), relation=relation, phone=normalize_phone(phone), priority=priority
     )
     audit.record(
-        "people.contact.added", actor=actor, on_behalf_of=elder.user if actor.pk != elder.user_id else None,
+        "people.contact.added",
+        actor=actor,
+        on_behalf_of=elder.user if actor.pk != elder.user_id else None,
         target=contact,
     )
     return contact
@@ -242,8 +302,11 @@ def family_link(*, actor: User, elder: ElderProfile, family_user: User, relation
         raise Conflict(_("已关联该家属。"))
     link = FamilyLink.objects.create(elder=elder, family_user=family_user, relation=relation)
     audit.record(
-        "people.family.linked", actor=actor, on_behalf_of=elder.user if actor.pk != elder.user_id else None,
-        target=link, data={"family_user": family_user.pk},
+        "people.family.linked",
+        actor=actor,
+        on_behalf_of=elder.user if actor.pk != elder.user_id else None,
+        target=link,
+        data={"family_user": family_user.pk},
     )
     return link
 
@@ -292,20 +355,36 @@ def volunteer_register(
     if errors:
         raise ValidationFailed(fields=errors)
     user = account_services.user_create(
-        actor=actor, role=Role.VOLUNTEER, display_name=name, phone=phone, password=password, community=community,
+        actor=actor,
+        role=Role.VOLUNTEER,
+        display_name=name,
+        phone=phone,
+        password=password,
+        community=community,
         is_demo=is_demo,
     )
     profile = VolunteerProfile.objects.create(
-        user=user, community=community, name=name.strip(), gender=gender, kind=kind, birth_date=birth_date,
-        skills=skills or [], languages=languages or ["mandarin"], availability=availability or {},
-        base_lat=base_lat, base_lng=base_lng, is_demo=is_demo,
+        user=user,
+        community=community,
+        name=name.strip(),
+        gender=gender,
+        kind=kind,
+        birth_date=birth_date,
+        skills=skills or [],
+        languages=languages or ["mandarin"],
+        availability=availability or {},
+        base_lat=base_lat,
+        base_lng=base_lng,
+        is_demo=is_demo,
     )
     audit.record("people.volunteer.registered", actor=actor or user, target=profile, data={"kind": kind})
     return profile
 
 
 @transaction.atomic
-def volunteer_verify(*, actor: User, volunteer: VolunteerProfile, approve: bool, note: str = "") -> VolunteerProfile:
+def volunteer_verify(
+    *, actor: User, volunteer: VolunteerProfile, approve: bool, note: str = ""
+) -> VolunteerProfile:
     if actor.role not in WORKER_ROLES or not in_scope(volunteer, actor):
         raise Forbidden()
     volunteer = VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
@@ -316,7 +395,9 @@ def volunteer_verify(*, actor: User, volunteer: VolunteerProfile, approve: bool,
     volunteer.verified_at = clock.now()
     volunteer.save(update_fields=["verification_status", "verified_by", "verified_at"])
     audit.record(
-        "people.volunteer.verified" if approve else "people.volunteer.rejected", actor=actor, target=volunteer,
+        "people.volunteer.verified" if approve else "people.volunteer.rejected",
+        actor=actor,
+        target=volunteer,
         data={"note": note[:200]},
     )
     return volunteer
@@ -324,7 +405,12 @@ def volunteer_verify(*, actor: User, volunteer: VolunteerProfile, approve: bool,
 
 @transaction.atomic
 def assessment_record(
-    *, actor: User, elder: ElderProfile, answers: dict[str, Any], assessed_on: dt.date | None = None, note: str = ""
+    *,
+    actor: User,
+    elder: ElderProfile,
+    answers: dict[str, Any],
+    assessed_on: dt.date | None = None,
+    note: str = "",
 ) -> CapabilityAssessment:
     if actor.role not in WORKER_ROLES or not in_scope(elder, actor):
         raise Forbidden(_("只有本辖区工作人员可以录入能力评估。"))
@@ -335,13 +421,21 @@ def assessment_record(
     months = assessment.table()["reassess_after_months"]
     due = _add_months(assessed_on, months)
     record = CapabilityAssessment.objects.create(
-        elder=elder, assessed_on=assessed_on, assessor=actor,
+        elder=elder,
+        assessed_on=assessed_on,
+        assessor=actor,
         answers={k: int(v) for k, v in answers.items() if k in {i["id"] for _d, _l, i in assessment.items()}},
-        domain_scores=result["domains"], total=result["total"], level=result["level"], reassess_due=due,
+        domain_scores=result["domains"],
+        total=result["total"],
+        level=result["level"],
+        reassess_due=due,
         note=note,
     )
     audit.record(
-        "people.assessment.recorded", actor=actor, on_behalf_of=elder.user, target=record,
+        "people.assessment.recorded",
+        actor=actor,
+        on_behalf_of=elder.user,
+        target=record,
         data={"total": result["total"], "level": result["level"]},
     )
     return record

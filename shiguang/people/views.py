@@ -81,17 +81,26 @@ def elder_reveal(request: HttpRequest, elder_id: int) -> HttpResponse:
     elder = selectors.elder_get(user, elder_id)
     form = RevealForm(request.POST)
     if not form.is_valid():
-        return render(request, "people/elder_detail.html#reveal", {"elder": elder, "reveal_form": form}, status=422)
+        return render(
+            request, "people/elder_detail.html#reveal", {"elder": elder, "reveal_form": form}, status=422
+        )
     try:
         value = services.elder_reveal(actor=user, elder=elder, **form.cleaned_data)
     except DomainError as exc:
         return render(
-            request, "people/elder_detail.html#reveal", {"elder": elder, "reveal_form": form, "error": exc.message},
+            request,
+            "people/elder_detail.html#reveal",
+            {"elder": elder, "reveal_form": form, "error": exc.message},
             status=exc.status,
         )
     return render(
-        request, "people/elder_detail.html#reveal",
-        {"elder": elder, "reveal_form": RevealForm(), "revealed": {"field": form.cleaned_data["field"], "value": value}},
+        request,
+        "people/elder_detail.html#reveal",
+        {
+            "elder": elder,
+            "reveal_form": RevealForm(),
+            "revealed": {"field": form.cleaned_data["field"], "value": value},
+        },
     )
 
 
@@ -105,8 +114,17 @@ def elder_contact_add(request: HttpRequest, elder_id: int) -> HttpResponse:
         services.emergency_contact_add(actor=user, elder=elder, **form.cleaned_data)
         messages.success(request, _("已添加紧急联系人。"))
     else:
-        messages.error(request, _("紧急联系人信息有误：%(errors)s") % {"errors": "；".join(
-            f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)})
+        messages.error(
+            request,
+            _("紧急联系人信息有误：%(errors)s")
+            % {
+                "errors": "；".join(
+                    f"{form.fields[k].label}: {' '.join(str(m) for m in v)}"
+                    for k, v in form.errors.items()
+                    if k in form.fields
+                )
+            },
+        )
     return redirect("people:elder_detail", elder_id=elder.id)
 
 
@@ -116,7 +134,9 @@ def elder_consent(request: HttpRequest, elder_id: int) -> HttpResponse:
     user = _staff(request)
     elder = selectors.elder_get(user, elder_id)
     if request.POST.get("action") == "withdraw":
-        account_services.consent_withdraw(actor=user, subject=elder.user, category=request.POST.get("category", ""))
+        account_services.consent_withdraw(
+            actor=user, subject=elder.user, category=request.POST.get("category", "")
+        )
         messages.success(request, _("已记录撤回。"))
         return redirect("people:elder_detail", elder_id=elder.id)
     form = ProxyConsentForm(request.POST)
@@ -137,23 +157,39 @@ def elder_assess(request: HttpRequest, elder_id: int) -> HttpResponse:
     if request.method == "POST":
         answers = {item["id"]: request.POST.get(item["id"]) for _d, _l, item in assessment.items()}
         try:
-            record = services.assessment_record(actor=user, elder=elder, answers=answers, note=request.POST.get("note", ""))
+            record = services.assessment_record(
+                actor=user, elder=elder, answers=answers, note=request.POST.get("note", "")
+            )
         except DomainError as exc:
             errors = exc.fields
             messages.error(request, str(exc.message))
         else:
             messages.success(
-                request, _("评估已保存：总分 %(total)s，%(level)s。") % {"total": record.total, "level": record.get_level_display()}
+                request,
+                _("评估已保存：总分 %(total)s，%(level)s。")
+                % {"total": record.total, "level": record.get_level_display()},
             )
             return redirect("people:elder_detail", elder_id=elder.id)
     domains = [
-        {"label": d["label"], "items": [
-            {**item, "choices": range(item["max"] + 1), "value": str(answers.get(item["id"]) or ""), "errors": errors.get(item["id"], [])}
-            for item in d["items"]
-        ]}
+        {
+            "label": d["label"],
+            "items": [
+                {
+                    **item,
+                    "choices": range(item["max"] + 1),
+                    "value": str(answers.get(item["id"]) or ""),
+                    "errors": errors.get(item["id"], []),
+                }
+                for item in d["items"]
+            ],
+        }
         for d in assessment.table()["domains"]
     ]
-    return render(request, "people/assess.html", {"elder": elder, "domains": domains, "source": assessment.table()["source"]})
+    return render(
+        request,
+        "people/assess.html",
+        {"elder": elder, "domains": domains, "source": assessment.table()["source"]},
+    )
 
 
 @login_required
@@ -170,7 +206,12 @@ def volunteer_verify(request: HttpRequest, volunteer_id: int) -> HttpResponse:
     volunteer = selectors.volunteer_get(user, volunteer_id)
     approve = request.POST.get("decision") == "approve"
     services.volunteer_verify(actor=user, volunteer=volunteer, approve=approve)
-    messages.success(request, _("已核验：%(name)s") % {"name": volunteer.name} if approve else _("已标记为未通过：%(name)s") % {"name": volunteer.name})
+    messages.success(
+        request,
+        _("已核验：%(name)s") % {"name": volunteer.name}
+        if approve
+        else _("已标记为未通过：%(name)s") % {"name": volunteer.name},
+    )
     return redirect("people:volunteer_list")
 
 
@@ -181,7 +222,9 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         report = importer.import_workbook(
-            form.cleaned_data["file"], actor=user, valid_only=form.cleaned_data["valid_only"],
+            form.cleaned_data["file"],
+            actor=user,
+            valid_only=form.cleaned_data["valid_only"],
             dry_run=form.cleaned_data["dry_run"],
         )
         if report.written:
@@ -193,7 +236,8 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 def roster_template(request: HttpRequest) -> HttpResponse:
     _staff(request)
     response = HttpResponse(
-        importer.template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        importer.template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
     return response

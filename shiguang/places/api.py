@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from shiguang.core.api import responses
+from shiguang.core.api import responses, user_of
 from shiguang.places import selectors
 
 router = Router()
@@ -60,7 +60,9 @@ def communities(request: HttpRequest, street_id: int | None = None) -> list[dict
 
 
 @router.get("/facilities", response=responses(list[FacilityOut]), summary="Service facilities")
-def facilities(request: HttpRequest, street_id: int | None = None, level: str | None = None) -> list[dict[str, object]]:
+def facilities(
+    request: HttpRequest, street_id: int | None = None, level: str | None = None
+) -> list[dict[str, object]]:
     return selectors.facility_rows(street_id=street_id, level=level)
 
 

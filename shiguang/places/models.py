@@ -20,7 +20,9 @@ class District(TimeStampedModel):
 
 
 class Street(TimeStampedModel):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("区"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("区")
+    )
     name = models.CharField(_("名称"), max_length=40)
 
     class Meta:
@@ -34,7 +36,9 @@ class Street(TimeStampedModel):
 
 
 class Community(TimeStampedModel):
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("街道"))
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("街道")
+    )
     name = models.CharField(_("名称"), max_length=60)
     elder_population = models.PositiveIntegerField(_("60岁以上常住老人数"), default=0)
     is_ageing = models.BooleanField(_("老龄化社区"), default=False)
@@ -57,10 +61,16 @@ class Community(TimeStampedModel):
 
 class Facility(TimeStampedModel):
     community = models.ForeignKey(
-        Community, null=True, blank=True, on_delete=models.PROTECT, related_name="facilities",
+        Community,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="facilities",
         verbose_name=_("社区"),
     )
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("街道"))
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("街道")
+    )
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=24, choices=FacilityLevel.choices)
     rating = models.CharField(_("评级"), max_length=2, choices=Rating.choices, blank=True, default="")
@@ -69,7 +79,9 @@ class Facility(TimeStampedModel):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     opening_hours = models.CharField(_("开放时间"), max_length=100, blank=True)
     capacity = models.PositiveIntegerField(_("服务容量（人）"), default=0)
-    status = models.CharField(_("状态"), max_length=12, choices=FacilityStatus.choices, default=FacilityStatus.OPEN)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=FacilityStatus.choices, default=FacilityStatus.OPEN
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     class Meta:
@@ -78,7 +90,9 @@ class Facility(TimeStampedModel):
         ordering = ["street_id", "level", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                condition=models.Q(
+                    latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180
+                ),
                 name="facility_coordinates_valid",
             )
         ]

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from shiguang.core.scoping import scoped
-
 from shiguang.places.choices import FacilityLevel, FacilityStatus
 from shiguang.places.models import Community, Facility, Street
 
@@ -23,7 +22,9 @@ def _has_station() -> Exists:
 
 
 def street_summaries() -> list[dict[str, Any]]:
-    rows = Street.objects.annotate(n=Count("communities"), pop=Sum("communities__elder_population")).order_by("id")
+    rows = Street.objects.annotate(n=Count("communities"), pop=Sum("communities__elder_population")).order_by(
+        "id"
+    )
     return [{"id": s.id, "name": s.name, "communities": s.n, "elder_population": s.pop or 0} for s in rows]
 
 
@@ -32,8 +33,14 @@ def community_rows(*, street_id: int | None = None) -> list[dict[str, Any]]:
     if street_id:
         qs = qs.filter(street_id=street_id)
     return [
-        {"id": c.id, "name": c.name, "street_id": c.street_id, "elder_population": c.elder_population,
-         "is_ageing": c.is_ageing, "has_station": c.has_station}
+        {
+            "id": c.id,
+            "name": c.name,
+            "street_id": c.street_id,
+            "elder_population": c.elder_population,
+            "is_ageing": c.is_ageing,
+            "has_station": c.has_station,
+        }
         for c in qs
     ]
 
@@ -45,9 +52,20 @@ def facility_rows(*, street_id: int | None = None, level: str | None = None) -> 
     if level:
         qs = qs.filter(level=level)
     return [
-        {"id": f.id, "name": f.name, "level": f.level, "level_label": str(f.get_level_display()),
-         "rating": f.rating, "street_id": f.street_id, "community_id": f.community_id, "latitude": f.latitude,
-         "longitude": f.longitude, "opening_hours": f.opening_hours, "capacity": f.capacity, "status": f.status}
+        {
+            "id": f.id,
+            "name": f.name,
+            "level": f.level,
+            "level_label": str(f.get_level_display()),
+            "rating": f.rating,
+            "street_id": f.street_id,
+            "community_id": f.community_id,
+            "latitude": f.latitude,
+            "longitude": f.longitude,
+            "opening_hours": f.opening_hours,
+            "capacity": f.capacity,
+            "status": f.status,
+        }
         for f in qs.order_by("id")
     ]
 
@@ -63,8 +81,10 @@ def coverage() -> dict[str, Any]:
         posts=Count("id", filter=Q(level=FacilityLevel.SERVICE_POST)),
     )
     return {
-        "ageing_communities": total, "covered": covered,
-        "coverage": round(covered / total, 4) if total else 0.0, **counts,
+        "ageing_communities": total,
+        "covered": covered,
+        "coverage": round(covered / total, 4) if total else 0.0,
+        **counts,
     }
 
 
@@ -74,8 +94,14 @@ def coverage_by_street() -> list[dict[str, Any]]:
         ageing = Community.objects.filter(street=street, is_ageing=True).annotate(has_station=_has_station())
         total = ageing.count()
         covered = ageing.filter(has_station=True).count()
-        rows.append({"street": street.name, "ageing": total, "covered": covered,
-                     "coverage": round(covered / total, 4) if total else 0.0})
+        rows.append(
+            {
+                "street": street.name,
+                "ageing": total,
+                "covered": covered,
+                "coverage": round(covered / total, 4) if total else 0.0,
+            }
+        )
     return rows
 
 

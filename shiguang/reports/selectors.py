@@ -14,7 +14,11 @@ from shiguang.people.models import CapabilityAssessment, ElderProfile, Volunteer
 
 def staff_dashboard(user: Any) -> dict[str, Any]:
     elders = scoped(ElderProfile.objects.all(), user)
-    by_living = dict(elders.values_list("living_arrangement").annotate(n=Count("id")).values_list("living_arrangement", "n"))
+    by_living = dict(
+        elders.values_list("living_arrangement")
+        .annotate(n=Count("id"))
+        .values_list("living_arrangement", "n")
+    )
     volunteers = scoped(VolunteerProfile.objects.all(), user)
     v_counts = volunteers.aggregate(
         total=Count("id"), pending=Count("id", filter=Q(verification_status=VerificationStatus.PENDING))
@@ -25,7 +29,8 @@ def staff_dashboard(user: Any) -> dict[str, Any]:
     return {
         "elder_total": elders.count(),
         "elders_by_living": [
-            {"key": k, "label": str(label), "value": by_living.get(k, 0)} for k, label in LivingArrangement.choices
+            {"key": k, "label": str(label), "value": by_living.get(k, 0)}
+            for k, label in LivingArrangement.choices
         ],
         "no_phone": elders.filter(has_phone=False).count(),
         "volunteer_total": v_counts["total"],

@@ -4,101 +4,310 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import shiguang.core.clock
-import shiguang.core.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import shiguang.core.clock
+import shiguang.core.fields
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('places', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=60, verbose_name='姓名')),
-                ('role', models.CharField(choices=[('elder', '长者'), ('volunteer', '青年/志愿者'), ('family', '家属'), ('community_worker', '社区工作者'), ('street_staff', '街道工作人员'), ('district_staff', '区民政局工作人员'), ('legal_advisor', '法律顾问'), ('admin', '系统管理员')], db_index=True, default='elder', max_length=20, verbose_name='角色')),
-                ('phone', shiguang.core.fields.EncryptedTextField(blank=True, default='', verbose_name='手机号')),
-                ('phone_index', shiguang.core.fields.BlindIndexField(source='phone')),
-                ('can_unmask', models.BooleanField(default=False, verbose_name='可查看完整敏感信息')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='演示账户')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.community', verbose_name='所属社区')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.district', verbose_name='所属区')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.street', verbose_name='所属街道')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=60, verbose_name="姓名")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("elder", "长者"),
+                            ("volunteer", "青年/志愿者"),
+                            ("family", "家属"),
+                            ("community_worker", "社区工作者"),
+                            ("street_staff", "街道工作人员"),
+                            ("district_staff", "区民政局工作人员"),
+                            ("legal_advisor", "法律顾问"),
+                            ("admin", "系统管理员"),
+                        ],
+                        db_index=True,
+                        default="elder",
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "phone",
+                    shiguang.core.fields.EncryptedTextField(blank=True, default="", verbose_name="手机号"),
+                ),
+                ("phone_index", shiguang.core.fields.BlindIndexField(source="phone")),
+                ("can_unmask", models.BooleanField(default=False, verbose_name="可查看完整敏感信息")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="演示账户")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.community",
+                        verbose_name="所属社区",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.district",
+                        verbose_name="所属区",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.street",
+                        verbose_name="所属街道",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=shiguang.core.clock.now, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(default=shiguang.core.clock.now, editable=False, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=shiguang.core.clock.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=shiguang.core.clock.now, editable=False, verbose_name="更新时间"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API令牌',
-                'verbose_name_plural': 'API令牌',
+                "verbose_name": "API令牌",
+                "verbose_name_plural": "API令牌",
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=shiguang.core.clock.now, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(default=shiguang.core.clock.now, editable=False, verbose_name='更新时间')),
-                ('category', models.CharField(choices=[('id_number', '身份证号'), ('health', '健康信息'), ('location', '位置信息'), ('share_contact', '向志愿者提供联系方式'), ('conversation', '保存AI助手对话')], max_length=20, verbose_name='类别')),
-                ('method', models.CharField(choices=[('online', '本人在线勾选'), ('paper', '纸质签字（工作人员录入）'), ('verbal', '口头同意（工作人员见证）'), ('phone', '电话确认')], max_length=10, verbose_name='方式')),
-                ('granted_at', models.DateTimeField(default=shiguang.core.clock.now, verbose_name='同意时间')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='撤回时间')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to=settings.AUTH_USER_MODEL, verbose_name='本人')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='撤回记录人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=shiguang.core.clock.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=shiguang.core.clock.now, editable=False, verbose_name="更新时间"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("id_number", "身份证号"),
+                            ("health", "健康信息"),
+                            ("location", "位置信息"),
+                            ("share_contact", "向志愿者提供联系方式"),
+                            ("conversation", "保存AI助手对话"),
+                        ],
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("online", "本人在线勾选"),
+                            ("paper", "纸质签字（工作人员录入）"),
+                            ("verbal", "口头同意（工作人员见证）"),
+                            ("phone", "电话确认"),
+                        ],
+                        max_length=10,
+                        verbose_name="方式",
+                    ),
+                ),
+                (
+                    "granted_at",
+                    models.DateTimeField(default=shiguang.core.clock.now, verbose_name="同意时间"),
+                ),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="撤回时间")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="本人",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="撤回记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '同意记录',
-                'verbose_name_plural': '同意记录',
-                'ordering': ['-granted_at'],
+                "verbose_name": "同意记录",
+                "verbose_name_plural": "同意记录",
+                "ordering": ["-granted_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('phone_index', ''), _negated=True), fields=('phone_index',), name='user_unique_phone'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phone_index", ""), _negated=True),
+                fields=("phone_index",),
+                name="user_unique_phone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('subject', 'category'), name='consent_one_active_per_category'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("subject", "category"),
+                name="consent_one_active_per_category",
+            ),
         ),
     ]

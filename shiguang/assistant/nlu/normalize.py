@@ -75,7 +75,6 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("宜家", "现在"),
     ("啱啱", "刚刚"),
     ("听日", "明天"),
-    ("今日好好", "今天很好"),
     ("今日", "今天"),
     ("琴日", "昨天"),
     ("寻日", "昨天"),
@@ -86,6 +85,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("夜晚", "晚上"),
     ("睇", "看"),
     ("搵", "找"),
+    ("揾", "找"),
     ("攞", "拿"),
     ("屋企", "家里"),
     ("跌低", "摔倒"),
@@ -94,7 +94,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("倾偈", "聊天"),
     ("买餸", "买菜"),
     ("餸", "菜"),
+    ("饮早茶", "喝早茶"),
     ("饮茶", "喝早茶"),
+    ("流紧", "流着"),
+    ("几好", "挺好"),
+    ("仲有", "还有"),
     ("行下", "走走"),
     ("行吓", "走走"),
     ("行街", "逛街"),
@@ -114,8 +118,6 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("俾", "给"),
     ("喺", "在"),
     ("嘢", "东西"),
-    ("我好好", "我很好"),
-    ("好好呀", "很好呀"),
     ("咋办", "怎么办"),
     ("咋", "怎么"),
     ("啥", "什么"),
@@ -143,6 +145,10 @@ _MULTI_SPACE_RE = re.compile(r"\s+")
 _CONTENT_RE = re.compile(rf"[{_CJK}a-z0-9]")
 
 
+# Cantonese 好好 = "very good" after a subject (我好好, 今天好好, 身体好好).
+_HOHO_RE = re.compile(r"(今天|我|身体|都)好好(?=$|[,.!~呀啊啦的])")
+
+
 def normalize(text: str) -> str:
     """Return a normalised, lower-cased, simplified-Chinese form of ``text``."""
     if not text:
@@ -151,6 +157,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.lower().translate(_TRAD_SIMP)
     text = _PHRASE_RE.sub(lambda m: _PHRASE_MAP[m.group(0)], text)
+    text = _HOHO_RE.sub(r"\1很好", text)
     text = text.replace("。", ".").replace("、", ",").replace("～", "~").replace("…", "...")
     text = _SPACE_NEAR_CJK_RE.sub("", text)
     return _MULTI_SPACE_RE.sub(" ", text).strip()

@@ -21,8 +21,18 @@ import re
 from datetime import date, timedelta
 
 _CN_DIGITS: dict[str, int] = {
-    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
 }
 
 NUM = r"(?:\d{1,2}|[零〇一二两三四五六七八九十廿]{1,3})"
@@ -36,7 +46,7 @@ def cn_to_int(token: str) -> int | None:
         return int(token)
     if token.startswith("廿"):
         rest = token[1:]
-        ones = _CN_DIGITS.get(rest, None) if rest else 0
+        ones = _CN_DIGITS.get(rest) if rest else 0
         return None if ones is None else 20 + ones
     if "十" in token:
         left, _, right = token.partition("十")
@@ -59,11 +69,30 @@ def cn_to_int(token: str) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 _WEEKDAY_INDEX: dict[str, int] = {
-    "一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
-    "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6,
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
 }
 _EN_WEEKDAYS: dict[str, int] = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
 }
 
 _RELATIVE_DAY_RE = re.compile(
@@ -71,11 +100,20 @@ _RELATIVE_DAY_RE = re.compile(
     r"|day after tomorrow|tomorrow|today|tonight|yesterday"
 )
 _RELATIVE_OFFSETS: dict[str, int] = {
-    "大后天": 3, "后天": 2, "大前天": -3, "前天": -2,
-    "day after tomorrow": 2, "tomorrow": 1, "today": 0, "tonight": 0, "yesterday": -1,
+    "大后天": 3,
+    "后天": 2,
+    "大前天": -3,
+    "前天": -2,
+    "day after tomorrow": 2,
+    "tomorrow": 1,
+    "today": 0,
+    "tonight": 0,
+    "yesterday": -1,
 }
 _WEEK_RE = re.compile(r"(?P<pre>下下个?|下个?|上个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")
-_EN_WEEK_RE = re.compile(r"\b(?P<pre>next |this )?(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
+_EN_WEEK_RE = re.compile(
+    r"\b(?P<pre>next |this )?(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+)
 _MONTH_DAY_RE = re.compile(rf"(?P<m>{NUM})月(?P<d>{NUM})(?:号|日)?")
 _NEXT_MONTH_DAY_RE = re.compile(rf"(?P<pre>下个?|这个?|本)月(?P<d>{NUM})(?:号|日)")
 _MONTH_END_RE = re.compile(r"(?P<pre>下个?)?月底")
@@ -116,7 +154,12 @@ def _resolve_week(pre: str, weekday: int, today: date) -> date:
 
 
 def _date_candidates(text: str, today: date) -> list[tuple[int, int, date]]:
-    """All date expressions as (start, -length, date); the earliest (then longest) one wins."""
+    """All date expressions as (start, -length, date); the earliest (then longest) one wins.
+
+    Explicitly past expressions (昨天, 前天, 上周X) are returned with a date before ``today`` and
+    are dropped by :func:`resolve_date`; they are still matched so that e.g. 上周一 is not read as
+    a bare 周一.
+    """
     found: list[tuple[int, int, date]] = []
 
     for m in _RELATIVE_DAY_RE.finditer(text):
@@ -133,18 +176,20 @@ def _date_candidates(text: str, today: date) -> list[tuple[int, int, date]]:
 
     for m in _EN_WEEK_RE.finditer(text):
         pre = (m.group("pre") or "").strip()
-        resolved = _resolve_week({"next": "下", "this": "这"}.get(pre, ""), _EN_WEEKDAYS[m.group("wd")], today)
+        prefix = {"next": "下", "this": "这"}.get(pre, "")
+        resolved = _resolve_week(prefix, _EN_WEEKDAYS[m.group("wd")], today)
         found.append((m.start(), -len(m.group(0)), resolved))
 
     for m in _MONTH_DAY_RE.finditer(text):
         month, day = cn_to_int(m.group("m")), cn_to_int(m.group("d"))
         if month is None or day is None or not 1 <= month <= 12:
             continue
-        resolved_md = _safe_date(today.year, month, day)
-        if resolved_md is not None and resolved_md < today:
-            resolved_md = _safe_date(today.year + 1, month, day)
-        if resolved_md is not None:
-            found.append((m.start(), -len(m.group(0)), resolved_md))
+        # This year, or the next year (up to 4 ahead, for 2月29号) where it is valid and not past.
+        for year in range(today.year, today.year + 5):
+            resolved_md = _safe_date(year, month, day)
+            if resolved_md is not None and resolved_md >= today:
+                found.append((m.start(), -len(m.group(0)), resolved_md))
+                break
 
     for m in _NEXT_MONTH_DAY_RE.finditer(text):
         day = cn_to_int(m.group("d"))
@@ -176,10 +221,21 @@ def _date_candidates(text: str, today: date) -> list[tuple[int, int, date]]:
 def resolve_date(text: str, today: date) -> date | None:
     """Resolve the first date expression in ``text`` relative to ``today`` (local date)."""
     candidates = _date_candidates(text, today)
-    if not candidates:
-        return None
     candidates.sort(key=lambda item: (item[0], item[1]))
-    return candidates[0][2]
+    # Skip overlapping shorter matches and explicitly past expressions.
+    covered_until = -1
+    for start, neg_len, resolved in candidates:
+        if start < covered_until:
+            continue
+        covered_until = start - neg_len
+        if _is_explicit_past(text, start) and resolved < today:
+            continue
+        return resolved
+    return None
+
+
+def _is_explicit_past(text: str, start: int) -> bool:
+    return text.startswith(("昨", "前天", "大前天", "上", "yesterday"), start)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,6 +254,7 @@ _CLOCK_RE = re.compile(
 )
 _DIGITAL_RE = re.compile(r"(?<!\d)(?P<h>\d{1,2})[:：](?P<m>\d{2})(?!\d)\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?")
 _AMPM_RE = re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)")
+_FIXED_MINUTES: dict[str, int] = {"": 0, "整": 0, "半": 30, "一刻": 15, "三刻": 45}
 # "一点" after these characters means "a little" (快一点, 买一点), not one o'clock.
 _A_LITTLE_PREFIX = set("快慢多少早晚大小好高低贵买吃喝有点远近轻重再稍")
 
@@ -257,8 +314,8 @@ def resolve_time(text: str) -> str | None:
 
     for m in _CLOCK_RE.finditer(text):
         token = m.group("h")
-        hour = cn_to_int(token)
-        if hour is None:
+        clock_hour = cn_to_int(token)
+        if clock_hour is None:
             continue
         rest = m.group("rest") or ""
         period = _period_before(text, m.start())
@@ -266,19 +323,12 @@ def resolve_time(text: str) -> str | None:
             prev = text[m.start() - 1] if m.start() > 0 else ""
             if prev in _A_LITTLE_PREFIX or period is None or period in ("早", "晚"):
                 continue
-        if rest == "半":
-            minute: int | None = 30
-        elif rest == "一刻":
-            minute = 15
-        elif rest == "三刻":
-            minute = 45
-        elif rest in ("", "整"):
-            minute = 0
-        else:
-            minute = cn_to_int(m.group("m") or m.group("m2") or "")
-        if minute is None:
+        minutes = _FIXED_MINUTES.get(rest)
+        if minutes is None:
+            minutes = cn_to_int(m.group("m") or m.group("m2") or "")
+        if minutes is None:
             continue
-        formatted = _format(_apply_period(hour, period), minute)
+        formatted = _format(_apply_period(clock_hour, period), minutes)
         if formatted:
             candidates.append((m.start(), formatted))
 

@@ -1,31 +1,12 @@
-"""Refuse UPDATE and DELETE of audit events in the database itself, on SQLite and PostgreSQL."""
+"""Refuse UPDATE and DELETE of audit events in the database itself, on SQLite and PostgreSQL.
+
+TRUNCATE (PostgreSQL) stays possible for the table owner, who could drop these triggers anyway; the
+hash chain (`manage.py verify_audit`) is what detects rewritten history.
+"""
 
 from django.db import migrations
 
-SQLITE_UP = [
-    """CREATE TRIGGER IF NOT EXISTS core_auditevent_no_update BEFORE UPDATE ON core_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-    """CREATE TRIGGER IF NOT EXISTS core_auditevent_no_delete BEFORE DELETE ON core_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS core_auditevent_no_update;",
-    "DROP TRIGGER IF EXISTS core_auditevent_no_delete;",
-]
-PG_UP = [
-    """CREATE OR REPLACE FUNCTION core_auditevent_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql;""",
-    """CREATE TRIGGER core_auditevent_no_change BEFORE UPDATE OR DELETE ON core_auditevent
-       FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();""",
-    # TRUNCATE bypasses row triggers; refuse it too.
-    """CREATE TRIGGER core_auditevent_no_truncate BEFORE TRUNCATE ON core_auditevent
-       FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_append_only();""",
-]
-PG_DOWN = [
-    "DROP TRIGGER IF EXISTS core_auditevent_no_change ON core_auditevent;",
-    "DROP TRIGGER IF EXISTS core_auditevent_no_truncate ON core_auditevent;",
-    "DROP FUNCTION IF EXISTS core_auditevent_append_only();",
-]
+from shiguang.core.migrations._audit_triggers import PG_DOWN, PG_UP, SQLITE_DOWN, SQLITE_UP
 
 
 def forwards(apps, schema_editor):

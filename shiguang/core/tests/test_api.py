@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+
+from shiguang.accounts.models import ApiToken
+
+
+def test_openapi_docs_are_served(client):
+    assert client.get("/api/v1/docs").status_code == 200
+    schema = client.get("/api/v1/openapi.json").json()
+    op = schema["paths"]["/api/v1/people/elders"]["get"]
+    assert {"200", "401", "403", "404", "409", "422", "429"} <= set(op["responses"])
+
+
+def test_unauthenticated_gets_401_in_the_error_format(client):
+    response = client.get("/api/v1/accounts/me")
+    assert response.status_code == 401
+    assert set(response.json()) == {"code", "message", "fields"}
+
+
+def test_bearer_token_for_app_clients(elder_a, client):
+    response = client.post(
+        "/api/v1/accounts/token",
+        json.dumps({"username": "13800138001", "password": "correct-horse-9"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    key = response.json()["token"]
+    assert not ApiToken.objects.filter(key_hash=key).exists()  # only the hash is stored
+    me = client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert me.status_code == 200 and me.json()["role"] == "elder"
+    assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+
+
+def test_bad_login_for_token_is_422(elder_a, client):
+    response = client.post(
+        "/api/v1/accounts/token",
+        json.dumps({"username": "13800138001", "password": "wrong"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and response.json()["fields"]["password"]
+
+
+def test_malformed_json_is_a_422_not_a_500(worker_a, login):
+    client = login(worker_a)
+    response = client.post("/api/v1/people/elders", "{not json", content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert "code" in response.json()
+
+
+def test_places_and_coverage(futian, worker_a, login):
+    client = login(worker_a)
+    coverage = client.get("/api/v1/places/coverage").json()
+    assert coverage["ageing_communities"] == 3 and coverage["covered"] == 1
+    assert len(client.get("/api/v1/places/facilities").json()) == 1
