@@ -1,4 +1,10 @@
 from shiguang.accounts.api import router as accounts_router
+from shiguang.aid.api import router as aid_router
+from shiguang.community.api import router as community_router
+from shiguang.homeshare.api import router as homeshare_router
+from shiguang.legal.api import router as legal_router
+from shiguang.sos.api import router as sos_router
+from shiguang.timebank.api import router as timebank_router
 from shiguang.core.api import build_api
 from shiguang.notify.api import router as notify_router
 from shiguang.people.api import router as people_router
@@ -14,3 +20,9 @@ api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/places", places_router, tags=["places"])
 api.add_router("/people", people_router, tags=["people"])
 api.add_router("/notifications", notify_router, tags=["notifications"])
+api.add_router("/community", community_router, tags=["community"])
+api.add_router("/timebank", timebank_router, tags=["timebank"])
+api.add_router("/aid", aid_router, tags=["aid"])
+api.add_router("/sos", sos_router, tags=["sos"])
+api.add_router("/legal", legal_router, tags=["legal"])
+api.add_router("/homeshare", homeshare_router, tags=["homeshare"])

@@ -61,6 +61,12 @@ INSTALLED_APPS = [
     "shiguang.places",
     "shiguang.people",
     "shiguang.notify",
+    "shiguang.community",
+    "shiguang.timebank",
+    "shiguang.aid",
+    "shiguang.sos",
+    "shiguang.legal",
+    "shiguang.homeshare",
     "shiguang.assistant",
     "shiguang.reports",
 ]

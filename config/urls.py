@@ -18,6 +18,12 @@ urlpatterns = [
     path("people/", include("shiguang.people.urls")),
     path("places/", include("shiguang.places.urls")),
     path("notifications/", include("shiguang.notify.urls")),
+    path("community/", include("shiguang.community.urls")),
+    path("timebank/", include("shiguang.timebank.urls")),
+    path("aid/", include("shiguang.aid.urls")),
+    path("sos/", include("shiguang.sos.urls")),
+    path("legal/", include("shiguang.legal.urls")),
+    path("homeshare/", include("shiguang.homeshare.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -13,6 +13,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 PASSWORD = "correct-horse-9"
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="multi-process test: runs in the PostgreSQL pass of `make test`")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 def make_id_number(birth: dt.date, serial: int = 123, region: str = "440304") -> str:
     from shiguang.accounts.validators import id_check_char
 

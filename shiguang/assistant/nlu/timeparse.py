@@ -11,14 +11,24 @@ Date rules (``today`` is the local date in Asia/Shanghai):
   M月D号: this year, or next year when already before today;
   D号: this month, or the next month that has that day when already before today;
   月底 / 下个月底: last day of the (next) month; 下个月D号.
+  Festivals (重阳节, 中秋, 春节, 国庆 ...): jionlp.parse_time fallback (lunar calendar), imported
+  lazily with its banner silenced; the next occurrence on or after today.
 Time rules: 上午/早上 -> AM; 下午/晚上/傍晚 -> PM; 中午 1-4 -> PM; a bare 1-6 -> PM, 7-11 -> AM.
 """
 
 from __future__ import annotations
 
 import calendar
+import contextlib
+import io
+import logging
 import re
-from datetime import date, timedelta
+import threading
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 _CN_DIGITS: dict[str, int] = {
     "零": 0,
@@ -218,8 +228,66 @@ def _date_candidates(text: str, today: date) -> list[tuple[int, int, date]]:
     return found
 
 
+_FESTIVAL_RE = re.compile(
+    r"(?P<pre>今年|明年)?(?P<name>春节|除夕|元宵节?|清明节?|端午节?|中秋节?|重阳节?|七夕节?|腊八节?|冬至"
+    r"|元旦|国庆节?|劳动节|五一劳动节|圣诞节?|母亲节|父亲节|儿童节)"
+)
+_jionlp_lock = threading.Lock()
+_jionlp_module: Any = None
+_jionlp_failed = False
+
+
+def _jionlp() -> Any:
+    """Import jionlp on first use, silencing the banner it prints; None when unavailable."""
+    global _jionlp_module, _jionlp_failed
+    if _jionlp_module is not None or _jionlp_failed:
+        return _jionlp_module
+    with _jionlp_lock:
+        if _jionlp_module is None and not _jionlp_failed:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    import jionlp
+
+                _jionlp_module = jionlp
+            except Exception:  # pragma: no cover - optional dependency
+                logger.warning("jionlp unavailable; festival dates will not be resolved")
+                _jionlp_failed = True
+    return _jionlp_module
+
+
+def preload_fallback() -> None:
+    """Import the jionlp fallback now (e.g. at app start) instead of on the first festival."""
+    _festival_date("今年", "元旦", date(2026, 1, 1))
+
+
+@lru_cache(maxsize=256)
+def _festival_date(pre: str, name: str, today: date) -> date | None:
+    module = _jionlp()
+    if module is None:
+        return None
+    base = datetime.combine(today, time(12, 0))
+    try:
+        parsed = module.parse_time(pre + name, time_base=base)
+        resolved = datetime.strptime(parsed["time"][0], "%Y-%m-%d %H:%M:%S").date()
+        if resolved < today and not pre:  # this year's is over: the next one
+            parsed = module.parse_time("明年" + name, time_base=base)
+            resolved = datetime.strptime(parsed["time"][0], "%Y-%m-%d %H:%M:%S").date()
+    except Exception:  # jionlp raises on anything it cannot parse
+        return None
+    return resolved
+
+
 def resolve_date(text: str, today: date) -> date | None:
     """Resolve the first date expression in ``text`` relative to ``today`` (local date)."""
+    resolved = _resolve_rule_date(text, today)
+    if resolved is None:
+        festival = _FESTIVAL_RE.search(text)
+        if festival is not None:
+            resolved = _festival_date(festival.group("pre") or "", festival.group("name"), today)
+    return resolved
+
+
+def _resolve_rule_date(text: str, today: date) -> date | None:
     candidates = _date_candidates(text, today)
     candidates.sort(key=lambda item: (item[0], item[1]))
     # Skip overlapping shorter matches and explicitly past expressions.

@@ -1,6 +1,7 @@
 """Tests for the offline NLU engine (shiguang.assistant.nlu). Pure Python: no Django, no DB.
 
-Run alone with:  .venv/bin/python -m pytest shiguang/assistant/tests/test_nlu.py -p no:django -q
+Runs under the project's pytest config (pytest-django; no DB access is needed), or without Django:
+    .venv/bin/python -m pytest shiguang/assistant/tests/test_nlu.py -p no:django --noconftest -q
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import ast
 import json
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -375,7 +376,7 @@ def test_relative_dates(text: str, now: datetime, date_: str) -> None:
 
 def test_now_is_converted_to_shanghai() -> None:
     # 2026-12-31 17:30 UTC is already 2027-01-01 01:30 in Shenzhen.
-    utc_now = datetime(2026, 12, 31, 17, 30, tzinfo=timezone.utc)
+    utc_now = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
     assert slots_of("今天下午三点半帮我修下水管", utc_now) == {
         "category": "repair",
         "date": "2027-01-01",
@@ -389,6 +390,21 @@ def test_now_is_converted_to_shanghai() -> None:
 
 def test_naive_now_is_taken_as_shanghai_local() -> None:
     assert slots_of("明天帮我买菜", datetime(2026, 12, 31, 23, 59))["date"] == "2027-01-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "date_"),
+    [
+        ("重阳节陪我去爬山", datetime(2026, 9, 9, 16, tzinfo=SH), "2026-10-18"),  # lunar 9/9
+        ("中秋节陪我去公园", datetime(2026, 9, 9, 16, tzinfo=SH), "2026-09-25"),
+        ("春节帮我大扫除", datetime(2026, 9, 9, 16, tzinfo=SH), "2027-02-06"),  # this year's is over
+        ("元旦帮我买菜", WED_DEC_30, "2027-01-01"),
+        ("明天帮我买菜，中秋节再说", datetime(2026, 9, 9, 16, tzinfo=SH), "2026-09-10"),  # rules first
+    ],
+)
+def test_festival_dates_use_jionlp_fallback(text: str, now: datetime, date_: str) -> None:
+    pytest.importorskip("jionlp")
+    assert slots_of(text, now)["date"] == date_
 
 
 def test_date_and_time_together() -> None:
@@ -506,8 +522,10 @@ def test_fuzz_shape(text: str) -> None:
 @given(
     st.lists(
         st.sampled_from(
-            list("帮我陪去明后天下周一二三五日号月点半刻整上午晚中摔倒没如果取消报名太极买菜医院")
-            + ["十", "两", "12", "3", ":", "，", "?", "help", " "]
+            [
+                *"帮我陪去明后天下周一二三五日号月点半刻整上午晚中摔倒没如果取消报名太极买菜医院",
+                *("十", "两", "12", "3", ":", "，", "?", "help", " "),
+            ]
         ),
         max_size=40,
     ).map("".join),

@@ -25,9 +25,10 @@ def test_chain_verifies(elder_a, elder_b):
 def _tamper(event_id: int) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_no_change")
+            # What an attacker with superuser access could do: bypass triggers for this session.
+            cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute("UPDATE core_auditevent SET data = '{\"proxy\": false}' WHERE id = %s", [event_id])
-            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER core_auditevent_no_change")
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
         else:
             cursor.execute("DROP TRIGGER core_auditevent_no_update")
             cursor.execute("UPDATE core_auditevent SET data = '{\"proxy\": false}' WHERE id = %s", [event_id])
