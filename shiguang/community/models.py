@@ -9,7 +9,7 @@ from shiguang.core.models import TimeStampedModel
 
 
 class Certification(TimeStampedModel):
-    """A volunteer's certification with an expiry. Granted by passing a course session, or recorded by a worker."""
+    """A volunteer's certification with an expiry: from a passed course session, or recorded by a worker."""
 
     volunteer = models.ForeignKey(
         "people.VolunteerProfile",

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         quiet = options["verbosity"] == 0
 
         def bar(total: int, description: str) -> builders.Bar:
-            return tqdm(total=total, desc=description, unit="row", file=stream, disable=quiet, leave=False)
+            return tqdm(total=total, desc=description, unit="row", file=stream, disable=quiet)
 
         self._guard(reset=options["reset"])
         if not getattr(settings, "DEMO_MODE", False) and not quiet:
