@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 ## make demo: migrate SQLite, load the Futian demo data (once), run web + worker on $(HOST):$(PORT).
+demo: export DEMO_MODE = true
+demo: export DEBUG = true
 demo: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --if-empty
-	DEMO_MODE=true DEBUG=true $(PY) manage.py serve --host $(HOST) --port $(PORT)
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, types, checks, then the suite on SQLite and (when reachable) PostgreSQL.
 test: setup lint typecheck check test-sqlite test-postgres

@@ -11,7 +11,16 @@ from django.core.exceptions import ImproperlyConfigured
 env = environ.Env()
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
 def read(name: str, cast: Any = str, default: Any = environ.Env.NOTSET) -> Any:
+    if cast is bool and name in os.environ:
+        raw = os.environ[name].strip().lower()
+        if raw not in _TRUE | _FALSE:
+            raise ImproperlyConfigured(f"Environment variable {name} has a bad value: use true or false, not {raw!r}.")
+        return raw in _TRUE
     try:
         return env.get_value(name, cast=cast, default=default)
     except ImproperlyConfigured:

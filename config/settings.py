@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shiguang.homeshare",
     "shiguang.assistant",
     "shiguang.reports",
+    "shiguang.demo",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +150,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 # Lock a username after repeated failures from anywhere, and a client (IP + browser) trying many names.
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "shiguang.accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -10,7 +10,7 @@ import sys
 from cryptography.fernet import Fernet
 
 env = {
-    **os.environ,
+    **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
     "DJANGO_SETTINGS_MODULE": "config.settings_production",
     "SECRET_KEY": "x" * 20 + "-check-deploy-sample-secret-key-" + "y" * 20,
     "ALLOWED_HOSTS": "shiguang.example.org",

@@ -144,7 +144,7 @@ def register_elder(
 @pytest.fixture
 def elder_a(worker_a: Any, futian: dict[str, Any]) -> Any:
     """陈婆婆: lives alone in community A, has a phone."""
-    return register_elder(worker_a, futian["a"], "陈婆婆", phone="13800138001", serial=11)
+    return register_elder(worker_a, futian["a"], "陈婆婆", phone="13800138001", serial=12)
 
 
 @pytest.fixture

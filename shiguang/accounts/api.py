@@ -3,12 +3,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from shiguang.accounts import selectors, services
 from shiguang.accounts.models import User
 from shiguang.core.api import responses, user_of
-from shiguang.core.errors import Forbidden, ValidationFailed
+from shiguang.core.errors import Forbidden, Unauthenticated, ValidationFailed
 
 router = Router()
 
@@ -24,9 +24,9 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
-    name: str = "app"
+    username: str = Field(..., min_length=1, max_length=64)
+    password: str = Field(..., min_length=1, max_length=128)
+    name: str = Field("app", max_length=60)
 
 
 class TokenOut(Schema):
@@ -74,9 +74,14 @@ def me(request: HttpRequest) -> dict[str, object]:
     summary="Exchange phone/username + password for a bearer token",
 )
 def token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
+    if request.content_type != "application/json":
+        # Lockout bookkeeping reads the body as a form; accept only the JSON this operation documents.
+        raise ValidationFailed(
+            _("请以 JSON 格式提交。"), fields={"__all__": [_("Content-Type 应为 application/json。")]}
+        )
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        raise ValidationFailed(_("账号或密码不正确。"), fields={"password": [_("账号或密码不正确。")]})
+        raise Unauthenticated(_("账号或密码不正确。"))
     if user.is_staff_role:
         raise Forbidden(_("工作人员请通过网页登录并完成两步验证。"))
     row, key = services.token_issue(user=user, name=payload.name)

@@ -25,6 +25,10 @@ class Certification(TimeStampedModel):
     )
     source = models.CharField(_("来源"), max_length=120, blank=True)  # e.g. a course session, an outside body
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    # Expiry reminder: a due row (remind_on) claimed by the worker, 30 days before expires_on.
+    remind_on = models.DateField(_("到期提醒日"), null=True, blank=True, db_index=True)
+    reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("资质证书")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -35,6 +35,14 @@ ERRORS: dict[int, Any] = {
 def user_of(request: HttpRequest) -> Any:
     """The authenticated user (session or bearer); operations without auth=None always have one."""
     return request.user
+
+
+def page_offset() -> Any:
+    return Query(0, ge=0, le=1_000_000, description="rows to skip")
+
+
+def page_limit(default: int = 50, maximum: int = 200) -> Any:
+    return Query(default, ge=1, le=maximum, description=f"rows to return (1–{maximum})")
 
 
 def responses(ok: Any, status: int = 200) -> dict[int, Any]:
@@ -95,6 +103,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:  # an unparseable body is invalid input like any other: 422
+            return error_response(
+                api, request, 422, {"code": "invalid", "message": _("请求内容无法解析，请检查格式。")}
+            )
         code = "rate_limited" if exc.status_code == 429 else "error"
         message = _("请求过于频繁，请稍后再试。") if exc.status_code == 429 else str(exc)
         return error_response(api, request, exc.status_code, {"code": code, "message": message})

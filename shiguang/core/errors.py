@@ -34,6 +34,12 @@ class DomainError(Exception):
         return body
 
 
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    default_message = _("请先登录。")
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "invalid"

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from shiguang.accounts import services as account_services
 from shiguang.accounts.backends import phone_index
@@ -740,18 +740,16 @@ def flush_demo_database() -> None:
     """
     vendor = connection.vendor
     triggers = importlib.import_module(_TRIGGER_MIGRATION)
-    with connection.cursor() as cursor:
+    # One transaction (DDL is transactional on both databases): a crash leaves the triggers in place.
+    with transaction.atomic(), connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
         else:
             for statement in triggers.SQLITE_DOWN:
                 cursor.execute(statement)
-    try:
         call_command("flush", interactive=False, verbosity=0)
-    finally:
-        with connection.cursor() as cursor:
-            if vendor == "postgresql":
-                cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
-            else:
-                for statement in triggers.SQLITE_UP:
-                    cursor.execute(statement)
+        if vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+        else:
+            for statement in triggers.SQLITE_UP:
+                cursor.execute(statement)

@@ -5,8 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from shiguang.core.api import responses, user_of
-from shiguang.core.errors import ValidationFailed
+from shiguang.core.api import page_limit, page_offset, responses, user_of
 from shiguang.notify import selectors, services
 from shiguang.notify.models import Notification
 from shiguang.notify.templates_registry import render
@@ -51,9 +50,9 @@ def notification_row(n: Notification) -> dict[str, Any]:
 
 
 @router.get("", response=responses(InboxOut), summary="My in-app notifications")
-def inbox(request: HttpRequest, offset: int = 0, limit: int = 30) -> dict[str, Any]:
-    if offset < 0 or not 1 <= limit <= 100:
-        raise ValidationFailed(fields={"limit": ["1–100"], "offset": [">= 0"]})
+def inbox(
+    request: HttpRequest, offset: int = page_offset(), limit: int = page_limit(30, 100)
+) -> dict[str, Any]:
     items = selectors.inbox(user_of(request))[offset : offset + limit]
     return {"unread": selectors.unread_count(user_of(request)), "items": [notification_row(n) for n in items]}
 

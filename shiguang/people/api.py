@@ -4,9 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from shiguang.core.api import responses, user_of
+from shiguang.core.api import page_limit, page_offset, responses, user_of
 from shiguang.core.errors import Forbidden, ValidationFailed
 from shiguang.people import assessment, selectors, services
 from shiguang.people.models import ElderProfile, VolunteerProfile
@@ -155,11 +155,13 @@ def volunteer_row(v: VolunteerProfile) -> dict[str, Any]:
     summary="Elders in my scope (search by name, ID number or phone)",
 )
 def elders(
-    request: HttpRequest, q: str = "", community_id: int | None = None, offset: int = 0, limit: int = 50
+    request: HttpRequest,
+    q: str = Query("", max_length=40),
+    community_id: int | None = None,
+    offset: int = page_offset(),
+    limit: int = page_limit(),
 ) -> dict[str, Any]:
-    if offset < 0 or not 1 <= limit <= 200:
-        raise ValidationFailed(fields={"limit": ["1–200"], "offset": [">= 0"]})
-    qs = selectors.elder_list(user_of(request), query=q[:40], community_id=community_id)
+    qs = selectors.elder_list(user_of(request), query=q, community_id=community_id)
     return {"count": qs.count(), "items": [elder_row(e) for e in qs[offset : offset + limit]]}
 
 
@@ -240,9 +242,9 @@ def assessment_form(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/volunteers", response=responses(list[VolunteerOut]), summary="Volunteers in my scope")
-def volunteers(request: HttpRequest, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
-    if offset < 0 or not 1 <= limit <= 200:
-        raise ValidationFailed(fields={"limit": ["1–200"], "offset": [">= 0"]})
+def volunteers(
+    request: HttpRequest, offset: int = page_offset(), limit: int = page_limit(50, 200)
+) -> list[dict[str, Any]]:
     user = user_of(request)
     if not getattr(user, "is_staff_role", False):
         raise Forbidden()

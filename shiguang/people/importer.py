@@ -430,7 +430,7 @@ class _Places:
         return (
             None,
             "community",
-            _("“%(community)s”社区不在您的管辖范围内，不能导入。") % {"community": community_name},
+            _("“%(community)s”社区不在您的管辖范围内，不能导入。") % {"community": found[0].name},
         )
 
 

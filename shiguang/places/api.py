@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from shiguang.core.api import responses, user_of
+from shiguang.core.api import responses
 from shiguang.places import selectors
 
 router = Router()

@@ -32,13 +32,13 @@ def test_bearer_token_for_app_clients(elder_a, client):
     assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
 
 
-def test_bad_login_for_token_is_422(elder_a, client):
+def test_bad_login_for_token_is_401(elder_a, client):
     response = client.post(
         "/api/v1/accounts/token",
         json.dumps({"username": "13800138001", "password": "wrong"}),
         content_type="application/json",
     )
-    assert response.status_code == 422 and response.json()["fields"]["password"]
+    assert response.status_code == 401 and "账号或密码不正确" in response.json()["message"]
 
 
 def test_malformed_json_is_a_422_not_a_500(worker_a, login):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -15,6 +14,7 @@ from django.test import RequestFactory
 
 from shiguang.accounts.models import Consent, User
 from shiguang.accounts.validators import birth_date_from_id, validate_id_number
+from shiguang.core import clock
 from shiguang.core.audit import verify_chain
 from shiguang.core.models import AuditEvent
 from shiguang.demo import builders, futian
@@ -106,7 +106,7 @@ def test_tiny_demo_has_futians_shape_and_working_logins():
     # The bulk-written people: valid synthetic IDs, encrypted at rest, found through the blind indexes.
     assert ElderProfile.objects.count() == futian.SCALES["tiny"].elders + 1
     assert VolunteerProfile.objects.count() == futian.SCALES["tiny"].volunteers + 1
-    today = dt.date.today()
+    today = clock.today()
     bulk = list(ElderProfile.objects.filter(user__username__startswith="demo-e").select_related("user"))
     for person in bulk:
         validate_id_number(person.id_number)
@@ -161,7 +161,7 @@ def test_reset_is_refused_when_the_database_holds_real_data():
     Community.objects.create(street=Street.objects.create(district=district, name="南园"), name="真实社区")
     with pytest.raises(CommandError, match="not demo data"):
         demo_data("--reset")
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="real data"):
         demo_data()
     assert Community.objects.get().name == "真实社区"
 

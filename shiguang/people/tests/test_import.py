@@ -213,8 +213,7 @@ def test_one_bad_row_names_row_and_field_and_nothing_is_written(futian, worker_a
 def test_duplicates_against_the_database(futian, worker_a, elder_a, volunteer_a):
     before = counts()
     data = workbook(
-        # (the shared persona's ID number has an odd serial, i.e. it reads as a man's)
-        [elder_row(id_number=elder_a.id_number, gender="男", birth=elder_a.birth_date, phone="")],
+        [elder_row(id_number=elder_a.id_number, gender="女", birth=elder_a.birth_date, phone="")],
         [volunteer_row(phone="13700137001"), volunteer_row("赵敏", phone=elder_a.user.phone)],
     )
     report = run(data, worker_a)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 import sys
 import time
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -50,12 +52,22 @@ class Command(BaseCommand):
             "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
         )
         parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (exit 0) when the demo data is already loaded; used by `make demo`",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="flush the whole database first; only allowed when it holds nothing but demo data",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.SETTINGS_MODULE.endswith("settings_production"):
+            raise CommandError("demo_data never runs with the production settings (it creates known logins).")
+        if options["if_empty"] and not options["reset"] and builders.demo_data_present():
+            self.stdout.write("Demo data is already loaded; demo logins use the password 'shiguang-demo'.")
+            return
         started = time.monotonic()
         stream = getattr(self.stderr, "_out", sys.stderr)
         quiet = options["verbosity"] == 0
@@ -63,20 +75,21 @@ class Command(BaseCommand):
         def bar(total: int, description: str) -> builders.Bar:
             return tqdm(total=total, desc=description, unit="row", file=stream, disable=quiet)
 
-        self._guard(reset=options["reset"])
         if not getattr(settings, "DEMO_MODE", False) and not quiet:
             self.stderr.write(
                 "Note: DEMO_MODE is off, so pages will not show the demo banner (set DEMO_MODE=1)."
             )
-
         scale = futian.SCALES[options["scale"]]
         rng = random.Random(options["seed"])
+        # One transaction: a failure leaves the database as it was (with --reset: the old demo is kept).
         with transaction.atomic():
+            self._guard(reset=options["reset"])
             ids = builders.Identities(rng)
             places = builders.build_places(rng, bar)
             personas = builders.build_personas(rng, places, ids, bar)
             elders = builders.build_elders(rng, places, ids, scale.elders, bar)
             volunteers = builders.build_volunteers(rng, places, ids, scale.volunteers, personas.admin, bar)
+            domain_lines = self._domains(options["scale"], options["seed"], quiet)
             audit.record(
                 "demo.data.loaded",
                 actor=personas.admin,
@@ -88,7 +101,27 @@ class Command(BaseCommand):
                     "facilities": places.facilities,
                 },
             )
+        for line in domain_lines:
+            self.stdout.write(line)
         self._summary(places, elders + 1, volunteers + 1, personas, time.monotonic() - started)
+
+    def _domains(self, scale: str, seed: int, quiet: bool) -> list[str]:
+        """Each domain app may ship `<app>/demo.py` with `build(*, scale, rng) -> str`; run them in app order."""
+        lines = []
+        for index, config in enumerate(apps.get_app_configs()):
+            if not config.name.startswith("shiguang.") or config.name == "shiguang.demo":
+                continue
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            if not quiet:
+                self.stderr.write(f"Demo data: {config.label} ...")
+            summary = module.build(scale=scale, rng=random.Random(seed * 1000 + index))
+            lines.append(f"{config.verbose_name}: {summary}")
+        return lines
 
     def _guard(self, *, reset: bool) -> None:
         foreign = builders.non_demo_data()
@@ -102,14 +135,14 @@ class Command(BaseCommand):
             self.stderr.write("Flushing the demo database (all tables, audit trail included)...")
             builders.flush_demo_database()
             return
+        if foreign:
+            raise CommandError(
+                "Refusing to add demo data to a database with real data (" + "; ".join(foreign) + ")."
+            )
         if builders.demo_data_present():
             raise CommandError(
                 "Demo data is already loaded (福田区 / demo communities / demo logins exist). "
                 "Run `manage.py demo_data --reset` to flush this demo database and build it again."
-            )
-        if foreign:
-            raise CommandError(
-                "Refusing to add demo data to a database with real data (" + "; ".join(foreign) + ")."
             )
 
     def _summary(

@@ -73,5 +73,5 @@ class Command(BaseCommand):
         if report.dry_run:
             summary += " (dry run: nothing written)"
         if report.errors and report.written == 0:
-            raise CommandError(f"{summary}. Nothing was imported.")
+            raise CommandError(f"{summary}." if report.dry_run else f"{summary}. Nothing was imported.")
         self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,43 @@
+"""Property-based API test: schemathesis generates requests from the OpenAPI schema; every response must be
+declared (status code and body), and no input may cause a server error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+CURRENT: dict[str, str] = {}
+
+
+@schema.auth(refresh_interval=None)
+class BearerToken:
+    """Sends the token of the persona under test; schemathesis also tries without it (must be 401)."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return CURRENT.get("token", "")
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@pytest.fixture(params=["elder", "worker"])
+def persona_token(request, elder_a, worker_a):
+    from shiguang.accounts.services import token_issue
+
+    user = elder_a.user if request.param == "elder" else worker_a
+    cache.clear()
+    CURRENT["token"] = token_issue(user=user, name="schemathesis")[1]
+    yield
+    cache.clear()  # throttle counters live in the cache
+
+
+@schema.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case, persona_token):
+    case.call_and_validate()
