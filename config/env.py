@@ -19,7 +19,9 @@ def read(name: str, cast: Any = str, default: Any = environ.Env.NOTSET) -> Any:
     if cast is bool and name in os.environ:
         raw = os.environ[name].strip().lower()
         if raw not in _TRUE | _FALSE:
-            raise ImproperlyConfigured(f"Environment variable {name} has a bad value: use true or false, not {raw!r}.")
+            raise ImproperlyConfigured(
+                f"Environment variable {name} has a bad value: use true or false, not {raw!r}."
+            )
         return raw in _TRUE
     try:
         return env.get_value(name, cast=cast, default=default)

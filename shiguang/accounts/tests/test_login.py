@@ -35,7 +35,7 @@ def test_lockout_after_repeated_failures(elder_a, client):
 
 
 def test_idle_session_expires(worker_a, login):
-    """Every request pushes expiry SESSION_IDLE_MINUTES ahead; after that much idle time the session is gone."""
+    """Each request pushes expiry SESSION_IDLE_MINUTES ahead; idle that long and the session is gone."""
     import datetime as dt
 
     from django.contrib.sessions.models import Session

@@ -106,7 +106,7 @@ class Command(BaseCommand):
         self._summary(places, elders + 1, volunteers + 1, personas, time.monotonic() - started)
 
     def _domains(self, scale: str, seed: int, quiet: bool) -> list[str]:
-        """Each domain app may ship `<app>/demo.py` with `build(*, scale, rng) -> str`; run them in app order."""
+        """Each domain app may ship `<app>/demo.py` with `build(*, scale, rng) -> str`; run in app order."""
         lines = []
         for index, config in enumerate(apps.get_app_configs()):
             if not config.name.startswith("shiguang.") or config.name == "shiguang.demo":
