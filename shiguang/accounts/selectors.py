@@ -4,8 +4,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from shiguang.accounts.models import Consent
+from shiguang.accounts.models import Consent, User
 from shiguang.core.scoping import scoped
+
+
+def user_by_phone(phone: str) -> User | None:
+    """Exact lookup through the blind index (phones are encrypted)."""
+    from shiguang.accounts.backends import phone_index
+
+    return User.objects.filter(phone_index=phone_index(phone), is_active=True).first()
 
 
 def consents_of(actor: Any, subject: Any) -> QuerySet[Consent]:

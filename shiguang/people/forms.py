@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from shiguang.accounts.choices import ConsentCategory, ConsentMethod
 from shiguang.accounts.validators import validate_id_number, validate_phone
-from shiguang.people.choices import LANGUAGES, FamilyRelation, Gender, Hukou, LivingArrangement
+from shiguang.people.choices import (
+    LANGUAGES,
+    SKILLS,
+    FamilyRelation,
+    Gender,
+    Hukou,
+    LivingArrangement,
+    VolunteerKind,
+)
 from shiguang.places.models import Community
 
 
@@ -77,3 +85,33 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 名单（.xlsx）"))
     valid_only = forms.BooleanField(label=_("只导入无误的行（有错的行跳过）"), required=False)
     dry_run = forms.BooleanField(label=_("只检查，不导入"), required=False, initial=True)
+
+
+class VolunteerSignupForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    phone = forms.CharField(label=_("手机号"), max_length=20, validators=[validate_phone])
+    password = forms.CharField(label=_("密码（至少8位）"), widget=forms.PasswordInput, min_length=8)
+    gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices)
+    kind = forms.ChoiceField(label=_("我是"), choices=VolunteerKind.choices)
+    community = forms.ModelChoiceField(
+        label=_("常驻社区"), queryset=Community.objects.select_related("street")
+    )
+    skills = forms.MultipleChoiceField(
+        label=_("我能提供的帮助"), choices=SKILLS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("语言"), choices=LANGUAGES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class FamilySignupForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    phone = forms.CharField(label=_("手机号"), max_length=20, validators=[validate_phone])
+    password = forms.CharField(label=_("密码（至少8位）"), widget=forms.PasswordInput, min_length=8)
+
+
+class FamilyLinkForm(forms.Form):
+    phone = forms.CharField(
+        label=_("家属的手机号（家属需先注册）"), max_length=20, validators=[validate_phone]
+    )
+    relation = forms.ChoiceField(label=_("关系"), choices=FamilyRelation.choices)

@@ -13,6 +13,9 @@ urlpatterns = [
     path("elders/<int:elder_id>/assess/", views.elder_assess, name="elder_assess"),
     path("volunteers/", views.volunteer_list, name="volunteer_list"),
     path("volunteers/<int:volunteer_id>/verify/", views.volunteer_verify, name="volunteer_verify"),
+    path("elders/<int:elder_id>/family/", views.elder_family_link, name="elder_family_link"),
+    path("signup/volunteer/", views.signup_volunteer, name="signup_volunteer"),
+    path("signup/family/", views.signup_family, name="signup_family"),
     path("import/", views.roster_import, name="roster_import"),
     path("import/template.xlsx", views.roster_template, name="roster_template"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +16,16 @@ from shiguang.accounts import services as account_services
 from shiguang.core.errors import DomainError, Forbidden
 from shiguang.core.forms import apply_errors
 from shiguang.people import assessment, importer, selectors, services
-from shiguang.people.forms import ContactForm, ElderForm, ImportForm, ProxyConsentForm, RevealForm
+from shiguang.people.forms import (
+    ContactForm,
+    ElderForm,
+    FamilyLinkForm,
+    FamilySignupForm,
+    ImportForm,
+    ProxyConsentForm,
+    RevealForm,
+    VolunteerSignupForm,
+)
 from shiguang.places import selectors as place_selectors
 
 
@@ -66,6 +76,7 @@ def elder_detail(request: HttpRequest, elder_id: int) -> HttpResponse:
         "reveal_form": RevealForm(),
         "contact_form": ContactForm(),
         "consent_form": ProxyConsentForm(),
+        "family_form": FamilyLinkForm(),
         "contacts": elder.emergency_contacts.all(),
         "assessments": selectors.assessments_for(user, elder)[:5],
         "consents": account_selectors.consents_of(user, elder.user),
@@ -241,3 +252,64 @@ def roster_template(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
     return response
+
+
+def _sign_in(request: HttpRequest, user: Any) -> None:
+    login(request, user, backend="shiguang.accounts.backends.PhoneOrUsernameBackend")
+
+
+def signup_volunteer(request: HttpRequest) -> HttpResponse:
+    """Newcomers and resident volunteers sign themselves up; a worker verifies them before home visits."""
+    form = VolunteerSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            volunteer = services.volunteer_register(actor=None, **data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            _sign_in(request, volunteer.user)
+            messages.success(request, _("注册成功！社区工作人员核验后，您就可以接受上门服务任务。"))
+            return redirect("home")
+    return render(request, "people/signup.html", {"form": form, "title": _("志愿者注册")})
+
+
+def signup_family(request: HttpRequest) -> HttpResponse:
+    """Family members register, then the elder (or a worker for the elder) links them by phone."""
+    form = FamilySignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.user_create(
+                actor=None,
+                role="family",
+                display_name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            _sign_in(request, user)
+            messages.success(request, _("注册成功！请长者本人或社区工作人员用您的手机号关联您。"))
+            return redirect("home")
+    return render(request, "people/signup.html", {"form": form, "title": _("家属注册")})
+
+
+@login_required
+@require_POST
+def elder_family_link(request: HttpRequest, elder_id: int) -> HttpResponse:
+    user: Any = request.user
+    elder = selectors.elder_get(user, elder_id)
+    form = FamilyLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写正确的手机号和关系。"))
+        return redirect("people:elder_detail", elder_id=elder.id)
+    family_user = account_selectors.user_by_phone(form.cleaned_data["phone"])
+    if family_user is None:
+        messages.error(request, _("没有找到使用该手机号注册的家属，请家属先注册。"))
+        return redirect("people:elder_detail", elder_id=elder.id)
+    services.family_link(
+        actor=user, elder=elder, family_user=family_user, relation=form.cleaned_data["relation"]
+    )
+    messages.success(request, _("已关联家属。"))
+    return redirect("people:elder_detail", elder_id=elder.id)
