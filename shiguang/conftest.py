@@ -195,3 +195,4 @@ def login(client: Any) -> Any:
 
 
 from shiguang.core.testing.browser import asgi_server, browser, live_db, page  # noqa: E402,F401  (fixtures)
+from shiguang.core.testing.db import _audit_safe_flush  # noqa: E402,F401  (autouse fixture)

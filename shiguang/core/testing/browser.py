@@ -83,8 +83,10 @@ def asgi_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    # Per test: Playwright's sync API keeps an asyncio loop running in this thread while it is open, which
+    # would break later tests that call async views through Django's sync test client.
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -128,27 +130,8 @@ class Page:
 
 
 @pytest.fixture
-def live_db(transactional_db: Any) -> Iterator[None]:
-    """transactional_db whose end-of-test flush also works with SQLite's append-only audit triggers.
-
-    We empty the tables ourselves with the triggers lifted, then put them back; pytest-django's own flush
-    then finds no audit rows for the row triggers to refuse.
-    """
-    from django.core.management import call_command
-    from django.db import connection
-
-    yield
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL flushes with TRUNCATE, which row triggers don't see
-    from shiguang.core.migrations import _audit_triggers as triggers
-
-    with connection.cursor() as cursor:
-        for sql in triggers.SQLITE_DOWN:
-            cursor.execute(sql)
-    call_command("flush", interactive=False, verbosity=0)
-    with connection.cursor() as cursor:
-        for sql in triggers.SQLITE_UP:
-            cursor.execute(sql)
+def live_db(transactional_db: Any) -> None:
+    """Committed data, visible to the server thread (see core/testing/db.py for the flush)."""
 
 
 @pytest.fixture
