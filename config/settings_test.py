@@ -16,3 +16,6 @@ STORAGES = {
 }
 MIDDLEWARE = list(MIDDLEWARE)
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Close connections at the end of each request, so the browser tests' server threads don't keep the test
+# database open (PostgreSQL refuses to drop a database with open connections).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

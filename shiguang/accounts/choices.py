@@ -24,6 +24,7 @@ class ConsentCategory(models.TextChoices):
     LOCATION = "location", _("位置信息")
     SHARE_CONTACT = "share_contact", _("向志愿者提供联系方式")
     CONVERSATION = "conversation", _("保存AI助手对话")
+    PUBLICITY = "publicity", _("案例宣传中使用姓名和事迹")
 
 
 class ConsentMethod(models.TextChoices):
