@@ -12,7 +12,17 @@ class CertificationKind(models.TextChoices):
     DIGITAL_HELP = "digital_help", _("数码帮助")
 
 
-# --- activities -----------------------------------------------------------------------------------------------
+# What other apps may require before assigning work. They decide (aid gates dispatch, sos gates responder
+# duty); these are the programme's suggested defaults, read with selectors.has_certifications().
+SUGGESTED_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "home_visit": (CertificationKind.ELDER_CARE_BASICS, CertificationKind.HOME_VISIT_SAFETY),
+    "medical_escort": (CertificationKind.ELDER_CARE_BASICS,),
+    "digital_help": (CertificationKind.DIGITAL_HELP,),
+    "sos_responder": (CertificationKind.FALL_RESPONSE,),
+}
+
+
+# --- activities ---------------------------------------------------------------------------------------------
 
 
 class ActivityKind(models.TextChoices):
@@ -27,14 +37,47 @@ class ActivityKind(models.TextChoices):
 
 # Words an elder (or the assistant) may use for each kind; matched against activity search text.
 KIND_KEYWORDS: dict[str, tuple[str, ...]] = {
-    ActivityKind.EXERCISE: ("运动", "健身", "锻炼", "太极", "八段锦", "广场舞", "舞蹈", "跳舞", "乒乓球", "散步"),
-    ActivityKind.CULTURE: ("文化", "文艺", "书法", "唱歌", "合唱", "粤剧", "粤曲", "绘画", "象棋", "插花", "摄影"),
+    ActivityKind.EXERCISE: (
+        "运动",
+        "健身",
+        "锻炼",
+        "太极",
+        "八段锦",
+        "广场舞",
+        "舞蹈",
+        "跳舞",
+        "乒乓球",
+        "散步",
+    ),
+    ActivityKind.CULTURE: (
+        "文化",
+        "文艺",
+        "书法",
+        "唱歌",
+        "合唱",
+        "粤剧",
+        "粤曲",
+        "绘画",
+        "象棋",
+        "插花",
+        "摄影",
+    ),
     ActivityKind.LEARNING: ("学习", "课堂", "手机课", "智能手机", "上课", "读书会", "编织"),
     ActivityKind.HEALTH_TALK: ("健康讲座", "讲座", "养生", "义诊", "健康"),
     ActivityKind.FILM: ("电影", "观影", "放映"),
     ActivityKind.FESTIVAL: ("节日", "春节", "元宵", "端午", "中秋", "重阳", "游园"),
     ActivityKind.OTHER: (),
 }
+
+
+class Weekday(models.IntegerChoices):
+    MON = 0, _("周一")
+    TUE = 1, _("周二")
+    WED = 2, _("周三")
+    THU = 3, _("周四")
+    FRI = 4, _("周五")
+    SAT = 5, _("周六")
+    SUN = 6, _("周日")
 
 
 class ActivityStatus(models.TextChoices):
@@ -77,7 +120,7 @@ class GroupRole(models.TextChoices):
     LEADER = "leader", _("组长")
 
 
-# --- volunteers -----------------------------------------------------------------------------------------------
+# --- volunteers ---------------------------------------------------------------------------------------------
 
 
 class RecruitmentChannel(models.TextChoices):
@@ -109,7 +152,7 @@ class RuleKey(models.TextChoices):
     ACTIVITY_RADIUS_KM = "activity_radius_km", _("长者“附近活动”范围（公里）")
 
 
-# --- outreach -------------------------------------------------------------------------------------------------
+# --- outreach -----------------------------------------------------------------------------------------------
 
 
 class OutreachOutcome(models.TextChoices):
@@ -133,7 +176,7 @@ class YouthInterest(models.TextChoices):
     LEGAL_AID = "legal_aid", _("法律志愿服务")
 
 
-# --- case write-ups -------------------------------------------------------------------------------------------
+# --- case write-ups -----------------------------------------------------------------------------------------
 
 
 class CaseKind(models.TextChoices):

@@ -26,6 +26,8 @@ from shiguang.community.choices import (
     SignupChannel,
     SignupStatus,
     TrainingResult,
+    Weekday,
+    YouthInterest,
 )
 from shiguang.core import clock
 from shiguang.core.fields import BlindIndexField, EncryptedTextField
@@ -33,14 +35,43 @@ from shiguang.core.models import DueWork, TimeStampedModel
 
 
 def _facility_street_scope(actor: Any) -> Q | None:
-    """Street and district staff also manage what happens at street-level centres (no community)."""
+    """Activities and training are public notices: staff see everything at facilities in their street (a
+    community worker signs their elders up for the street centre's health talk). Changing one still needs
+    the facility in the actor's own place (services check `facility_in_scope`)."""
     from shiguang.accounts.choices import Role
 
-    if actor.role == Role.STREET_STAFF and actor.street_id:
+    if actor.role in (Role.STREET_STAFF, Role.COMMUNITY_WORKER) and actor.street_id:
         return Q(facility__street_id=actor.street_id)
     if actor.role == Role.DISTRICT_STAFF and actor.district_id:
         return Q(facility__street__district_id=actor.district_id)
     return None
+
+
+def _activity_staff_scope(actor: Any) -> Q | None:
+    """Staff running the facility see its sign-ups (also of elders from neighbouring communities)."""
+    from shiguang.accounts.choices import Role
+
+    if actor.role == Role.COMMUNITY_WORKER and actor.community_id:
+        return Q(activity__facility__community_id=actor.community_id)
+    if actor.role == Role.STREET_STAFF and actor.street_id:
+        return Q(activity__facility__street_id=actor.street_id)
+    if actor.role == Role.DISTRICT_STAFF and actor.district_id:
+        return Q(activity__facility__street__district_id=actor.district_id)
+    return None
+
+
+def _session_staff_scope(actor: Any) -> Q:
+    """The trainer and the staff running the facility see a session's enrolments."""
+    from shiguang.accounts.choices import Role
+
+    q = Q(session__trainer_id=actor.pk)
+    if actor.role == Role.COMMUNITY_WORKER and actor.community_id:
+        q |= Q(session__facility__community_id=actor.community_id)
+    elif actor.role == Role.STREET_STAFF and actor.street_id:
+        q |= Q(session__facility__street_id=actor.street_id)
+    elif actor.role == Role.DISTRICT_STAFF and actor.district_id:
+        q |= Q(session__facility__street__district_id=actor.district_id)
+    return q
 
 
 def _normalize_address(value: str) -> str:
@@ -123,7 +154,7 @@ class VolunteerInsurance(TimeStampedModel):
 
 
 class DistrictRule(TimeStampedModel):
-    """A district-level switch or number edited by district staff (e.g. insurance required for home visits)."""
+    """A district-level switch or number set by district staff (e.g. insurance required for home visits)."""
 
     district = models.ForeignKey(
         "places.District", on_delete=models.CASCADE, related_name="+", verbose_name=_("区")
@@ -144,7 +175,7 @@ class DistrictRule(TimeStampedModel):
         return f"{self.district} · {self.get_key_display()} = {self.value}"
 
 
-# --- activities -----------------------------------------------------------------------------------------------
+# --- activities ---------------------------------------------------------------------------------------------
 
 
 class ActivitySeries(TimeStampedModel):
@@ -165,7 +196,7 @@ class ActivitySeries(TimeStampedModel):
         related_name="+",
         verbose_name=_("社区"),
     )
-    weekday = models.PositiveSmallIntegerField(_("星期"))  # 0 = Monday
+    weekday = models.PositiveSmallIntegerField(_("星期"), choices=Weekday.choices)  # 0 = Monday
     start_time = models.TimeField(_("开始时间"))
     duration_minutes = models.PositiveSmallIntegerField(_("时长（分钟）"))
     capacity = models.PositiveIntegerField(_("名额"))
@@ -176,6 +207,7 @@ class ActivitySeries(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发布人")
     )
+    is_demo = models.BooleanField(_("演示数据"), default=False)
 
     class Meta:
         verbose_name = _("每周活动")
@@ -240,7 +272,9 @@ class Activity(TimeStampedModel):
         verbose_name_plural = _("社区活动")
         ordering = ["start_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_at__gt=models.F("start_at")), name="activity_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_at__gt=models.F("start_at")), name="activity_end_after_start"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_capacity_positive"),
             models.UniqueConstraint(
                 fields=["series", "start_at"], condition=Q(series__isnull=False), name="activity_series_once"
@@ -264,7 +298,10 @@ class Signup(TimeStampedModel):
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
     elder = models.ForeignKey(
-        "people.ElderProfile", on_delete=models.CASCADE, related_name="activity_signups", verbose_name=_("长者")
+        "people.ElderProfile",
+        on_delete=models.CASCADE,
+        related_name="activity_signups",
+        verbose_name=_("长者"),
     )
     status = models.CharField(_("状态"), max_length=12, choices=SignupStatus.choices)
     seq = models.PositiveIntegerField(_("报名顺序"))
@@ -311,6 +348,7 @@ class Signup(TimeStampedModel):
         community = "elder__community"
         self_path = "elder__user"
         family_path = "elder__family_links__family_user"
+        extra = staticmethod(_activity_staff_scope)
 
     def __str__(self) -> str:
         return f"{self.elder} → {self.activity}"
@@ -383,7 +421,10 @@ class InterestGroup(TimeStampedModel):
 class GroupMembership(TimeStampedModel):
     group = models.ForeignKey(InterestGroup, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships", verbose_name=_("成员")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="group_memberships",
+        verbose_name=_("成员"),
     )
     role = models.CharField(_("身份"), max_length=8, choices=GroupRole.choices, default=GroupRole.MEMBER)
     added_by = models.ForeignKey(
@@ -430,14 +471,17 @@ class GroupAnnouncement(TimeStampedModel):
         return self.title
 
 
-# --- volunteer recruitment and training -----------------------------------------------------------------------
+# --- volunteer recruitment and training ---------------------------------------------------------------------
 
 
 class VolunteerRecruitment(TimeStampedModel):
     """Where a volunteer came from (kept here because the people app owns VolunteerProfile)."""
 
     volunteer = models.OneToOneField(
-        "people.VolunteerProfile", on_delete=models.CASCADE, related_name="recruitment", verbose_name=_("志愿者")
+        "people.VolunteerProfile",
+        on_delete=models.CASCADE,
+        related_name="recruitment",
+        verbose_name=_("志愿者"),
     )
     channel = models.CharField(_("招募渠道"), max_length=12, choices=RecruitmentChannel.choices)
     organisation = models.CharField(_("单位/学校"), max_length=100, blank=True)
@@ -482,7 +526,9 @@ class Course(TimeStampedModel):
 
 
 class CourseSession(TimeStampedModel):
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("课程"))
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("课程")
+    )
     trainer_name = models.CharField(_("培训讲师"), max_length=60)
     trainer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -519,7 +565,9 @@ class CourseSession(TimeStampedModel):
         verbose_name_plural = _("培训场次")
         ordering = ["start_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_at__gt=models.F("start_at")), name="session_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_at__gt=models.F("start_at")), name="session_end_after_start"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
         ]
 
@@ -581,6 +629,7 @@ class SessionEnrollment(TimeStampedModel):
     class Scoping:
         community = "volunteer__community"
         self_path = "volunteer__user"
+        extra = staticmethod(_session_staff_scope)
 
     def __str__(self) -> str:
         return f"{self.volunteer} → {self.session}"
@@ -590,7 +639,7 @@ class SessionEnrollment(TimeStampedModel):
         return self.attended_at is not None
 
 
-# --- outreach and screening -----------------------------------------------------------------------------------
+# --- outreach and screening ---------------------------------------------------------------------------------
 
 
 class OutreachVisit(TimeStampedModel):
@@ -714,8 +763,19 @@ class YouthSurvey(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.respondent_kind} {self.surveyed_on}"
 
+    @property
+    def respondent_kind_label(self) -> str:
+        from shiguang.people.choices import VolunteerKind
 
-# --- case write-ups -------------------------------------------------------------------------------------------
+        return str(dict(VolunteerKind.choices).get(self.respondent_kind, self.respondent_kind))
+
+    @property
+    def interest_labels(self) -> list[str]:
+        labels = dict(YouthInterest.choices)
+        return [str(labels.get(i, i)) for i in self.interests or []]
+
+
+# --- case write-ups -----------------------------------------------------------------------------------------
 
 
 class CaseStory(TimeStampedModel):

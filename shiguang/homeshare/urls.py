@@ -1,4 +1,46 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shiguang.homeshare import views
 
 app_name = "homeshare"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("mine/", views.mine, name="mine"),
+    path("offers/", views.offer_list, name="offers"),
+    path("offers/new/", views.offer_new, name="offer_new"),
+    path("offers/<int:offer_id>/", views.offer_detail, name="offer_detail"),
+    path("offers/<int:offer_id>/edit/", views.offer_edit, name="offer_edit"),
+    path("offers/<int:offer_id>/consent/", views.offer_consent, name="offer_consent"),
+    path("offers/<int:offer_id>/suggest/", views.offer_suggest, name="offer_suggest"),
+    path("applications/", views.application_list, name="applications"),
+    path("applications/new/", views.application_new, name="application_new"),
+    path("applications/<int:application_id>/", views.application_detail, name="application_detail"),
+    path("applications/<int:application_id>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<int:application_id>/references/", views.reference_add, name="reference_add"),
+    path("applications/<int:application_id>/background/", views.background, name="background"),
+    path("references/<int:reference_id>/check/", views.reference_check, name="reference_check"),
+    path("participants/<str:kind>/<int:pk>/stage/", views.stage, name="stage"),
+    path("participants/<str:kind>/<int:pk>/dropout/", views.dropout, name="dropout"),
+    path("participants/<str:kind>/<int:pk>/rematch/", views.rematch, name="rematch"),
+    path("funnel/", views.funnel, name="funnel"),
+    path("kpis/", views.kpis, name="kpis"),
+    path("matching/", views.matching, name="matching"),
+    path("matching/propose/", views.propose, name="propose"),
+    path("matches/", views.match_list, name="matches"),
+    path("matches/<int:match_id>/", views.match_detail, name="match_detail"),
+    path("matches/<int:match_id>/meeting/", views.meeting, name="meeting"),
+    path("matches/<int:match_id>/decide/", views.decide, name="decide"),
+    path("matches/<int:match_id>/cancel/", views.cancel, name="cancel"),
+    path("matches/<int:match_id>/confirm-trial/", views.confirm_trial, name="confirm_trial"),
+    path("matches/<int:match_id>/end/", views.end, name="end"),
+    path("matches/<int:match_id>/mediation/", views.mediation, name="mediation"),
+    path("matches/<int:match_id>/help/", views.help_log, name="help_log"),
+    path("matches/<int:match_id>/agreement/", views.agreement_revise, name="agreement_revise"),
+    path("help/<int:log_id>/confirm/", views.help_confirm, name="help_confirm"),
+    path("agreements/<int:version_id>/", views.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:version_id>/finalise/", views.agreement_finalise, name="agreement_finalise"),
+    path("agreements/<int:version_id>/sign/", views.agreement_sign, name="agreement_sign"),
+    path("agreements/<int:version_id>/pdf/", views.agreement_pdf, name="agreement_pdf"),
+    path("monitoring/", views.monitoring, name="monitoring"),
+    path("visits/<int:visit_id>/", views.visit, name="visit"),
+]

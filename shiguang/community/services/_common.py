@@ -16,11 +16,12 @@ from shiguang.core.scoping import in_scope
 
 WORKER_ROLES = {Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
 APPROVER_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
-WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def is_worker(actor: Any) -> bool:
-    return bool(actor is not None and actor.is_authenticated and (actor.is_superuser or actor.role in WORKER_ROLES))
+    return bool(
+        actor is not None and actor.is_authenticated and (actor.is_superuser or actor.role in WORKER_ROLES)
+    )
 
 
 def require_worker(actor: Any, message: Any = None) -> None:
@@ -29,7 +30,7 @@ def require_worker(actor: Any, message: Any = None) -> None:
 
 
 def facility_in_scope(facility: Any, actor: Any) -> bool:
-    """Staff manage what happens at facilities in their place (street centres count for street/district staff)."""
+    """Staff manage what happens at facilities in their place (street centres: street/district staff)."""
     if actor.is_superuser or actor.role == Role.ADMIN:
         return True
     if actor.role == Role.DISTRICT_STAFF:
@@ -74,11 +75,16 @@ def on_behalf(actor: Any, user: Any) -> Any:
 
 def describe_when(start: dt.datetime, end: dt.datetime | None = None) -> str:
     """'12月3日 周三 09:30–11:00' in Shanghai time, for messages and reminders."""
+    from shiguang.community.choices import Weekday
+
+    def day(value: dt.datetime) -> str:
+        return _("%(month)s月%(day)s日") % {"month": value.month, "day": value.day}
+
     s = clock.local(start)
-    text = f"{s.month}月{s.day}日 {WEEKDAYS_ZH[s.weekday()]} {s:%H:%M}"
+    text = f"{day(s)} {Weekday(s.weekday()).label} {s:%H:%M}"
     if end is not None:
         e = clock.local(end)
-        text += f"–{e:%H:%M}" if e.date() == s.date() else f" – {e.month}月{e.day}日 {e:%H:%M}"
+        text += f"–{e:%H:%M}" if e.date() == s.date() else f" – {day(e)} {e:%H:%M}"
     return text
 
 

@@ -1,0 +1,1 @@
+"""Community pages (thin: parse, call a service or selector, render)."""
