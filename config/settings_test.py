@@ -19,3 +19,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # Close connections at the end of each request, so the browser tests' server threads don't keep the test
 # database open (PostgreSQL refuses to drop a database with open connections).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Never let a developer's environment switch the assistant's LLM on in tests.
+ASSISTANT_LLM_BASE_URL = ""
+ASSISTANT_LLM_MODEL = ""

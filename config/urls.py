@@ -24,6 +24,7 @@ urlpatterns = [
     path("sos/", include("shiguang.sos.urls")),
     path("legal/", include("shiguang.legal.urls")),
     path("homeshare/", include("shiguang.homeshare.urls")),
+    path("assistant/", include("shiguang.assistant.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -123,6 +123,9 @@ class PendingAction(models.Model):
     )
     # Actions proposed in the same reply (e.g. "which request do you want to cancel?") share a group.
     group = models.CharField(max_length=32, db_index=True)
+    # True while the proposal is the last thing the assistant said: only then does a typed "好"/"不用了"
+    # answer it (any later message clears it; the buttons keep working until expiry).
+    awaiting_reply = models.BooleanField(default=True)
     created_at = models.DateTimeField(_("提出时间"), default=clock.now)
     expires_at = models.DateTimeField(_("过期时间"), db_index=True)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
@@ -188,6 +191,13 @@ class EmergencyCountdown(DueWork):
 
     def __str__(self) -> str:
         return f"{self.elder} · {self.get_status_display()}"
+
+    @property
+    def follow_url(self) -> str | None:
+        """Where the elder follows the alarm once it went out (the SOS app's page), if that app has one."""
+        from shiguang.assistant import integrations
+
+        return integrations.sos_alarm_url(self.alarm_id) if self.alarm_id else integrations.sos_page_url()
 
     def seconds_left(self, now: Any = None) -> int:
         if self.status != CountdownStatus.COUNTING:

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 CANCEL_CUES: tuple[tuple[str, float], ...] = (
     (r"取消|撤销|撤回|作废|\bcancel", 8),
-    (r"(?<![要用])不(?:用|需要|要|必)再?(?:派)?(?:个)?人?(?:来|过来|上门|陪|派|帮|送|麻烦|去了)", 8),
+    (
+        r"(?<![要用])不(?:用|需要|要|必)再?(?:派)?(?:个|一个)?(?:人|志愿者|义工|师傅|社工|阿姨)?"
+        r"(?:来|过来|上门|陪|派|帮|送|麻烦|去了)",
+        8,
+    ),
     (r"(?<![要用])不(?:用|需要|要)(?:了|啦|喇|咯|嘞)(?:$|[,.!~啦了吧呀哦])", 8),
     (r"不麻烦(?:你们?|了|您)", 8),
     (r"算了", 4),
@@ -29,7 +33,12 @@ BALANCE_CUES: tuple[tuple[str, float], ...] = (
     (r"(?:时间币|积分|余额|时长|时数|时间银行|账户).{0,6}(?:多少|还剩|剩|够不够|够吗)", 6),
     (r"查(?:一下|一查|查|下)?(?:我的)?(?:余额|积分|时间币|时长|账户|时数)|余额", 6),
     (r"(?:积分|时间币|时长|时数)查询", 6),
-    (r"\bbalance\b|how many (?:\w+ )?(?:hours|points|credits)|\bmy (?:\w+ )?(?:hours|points|credits)\b", 6),
+    (r"(?:攒|存|赚|挣|积)(?:下)?的(?:时间币|时间|小时|积分|时长).{0,4}多少", 6),
+    (
+        r"\bbalance\b|how many (?:\w+ ){0,2}(?:hours|points|credits|coins)"
+        r"|\bmy (?:\w+ ){0,2}(?:hours|points|credits|coins)\b",
+        6,
+    ),
 )
 
 CHECKIN_CUES: tuple[tuple[str, float], ...] = (
@@ -68,9 +77,9 @@ POLICY_STRONG: tuple[str, ...] = (
 )
 POLICY_DOMAIN = (
     r"幸福同行|各得其所|合住|同住|时间银行|时间币|法律援助|长者服务站|服务站|服务中心|长者饭堂|义工|志愿者"
-    r"|项目|计划|服务"
+    r"|项目|计划|服务|时光家园|这个平台|小程序"
 )
-QUESTION = r"[?]|吗|么|呢|怎么|怎样|如何|什么|哪|几点|多少|是不是|是否|可不可以|能不能|会不会|有没有"
+QUESTION = r"[?]|吗|么|呢|怎么|怎样|如何|什么|哪|几点|多少|是不是|是否|可不可以|能不能|会不会|有没有|谁"
 
 # Help cues. Phrases like 帮我问问 / 请问 are removed before these run (they ask for information).
 HELP_CUES: tuple[tuple[str, float], ...] = (
@@ -83,7 +92,7 @@ HELP_CUES: tuple[tuple[str, float], ...] = (
     (r"送.{0,3}(?:饭|餐|菜|药)|上门", 3),
     (r"需要有?人|想要(?:个|一个)?|需要(?:个|一个)", 2),
     (r"能不能|可不可以|可以(?:帮|教|来|陪|送|派)|能否|麻烦|请(?:帮|来|人)", 2),
-    (r"来(?:个)?人|过来|来一下|来帮", 2),
+    (r"来(?:个)?人|过来|来一下|来帮|谁(?:能|可以|会)?(?:来|帮)|来看看", 2),
     (r"想(?:去|找)|要去|得去", 1),
     # "I can't manage it myself" implies a request when a category is named.
     (r"搞不定|弄不好|弄不了|不会弄|不会用|够不着|做不了|不方便|不好走|走不动|去不了|不敢去|没人陪|不放心", 2),
@@ -96,6 +105,7 @@ HELP_CUES: tuple[tuple[str, float], ...] = (
 # Stating a household problem is itself a request for help (家里灯坏了).
 PROBLEM_CUES = (
     r"坏了|坏掉|不亮|漏水|滴水|渗水|堵了|堵住|跳闸|停电了|没电了?|没水了|不出水|打不开|关不上|不转了|不冷|不制冷"
+    r"|不出热水|没(?:有)?热水|不热了|不响了|打不着火?|点不着火?"
     r"|不工作了|失灵|不灵了?|不好使|不能用了?|用不了|没声音了|broken|leak"
 )
 INFO_ASK = r"帮我问问|帮我问一下|帮我问下|帮忙问问|请问|我想问问?|想问一下"
@@ -146,6 +156,12 @@ CATEGORY_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         ),
         # Asking to be taught is nearly always about a device (教我用手机挂号 -> digital_help).
         (r"教我|教下我|教一下|教教我", 1),
+        # A device that misbehaves is a digital job, not a plumber's (手机没声音了 -> digital_help).
+        (
+            r"(?:手机|电脑|平板|ipad|微信|wifi|网络|路由器).{0,6}"
+            r"(?:坏了|没声音|没有声音|打不开|用不了|不能用|失灵|不好使|没信号|上不了网|死机|卡住|黑屏)",
+            1,
+        ),
         (r"\bphone\b|\bwechat\b|\bcomputer\b|\binternet\b|\bonline\b|\bsmartphone\b|\bvideo\b|\bset up\b", 3),
     ),
     "meal": (
@@ -163,6 +179,7 @@ CATEGORY_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "housework": (
         (
             r"打扫|扫地|拖.{0,2}地|卫生|大扫除|做家务|家务|收拾|整理房间|擦.{0,2}窗|抹窗|洗.{0,3}(?:衣服|被|床单|窗帘|碗)|执.{0,2}屋|晾衣服"
+            r"|(?:窗帘|被套|被子|床单|衣服).{0,8}洗"
             r"|换床单|清洁|保洁",
             2.5,
         ),
@@ -192,9 +209,11 @@ CATEGORY_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "other": (
         (
             r"(?<!时间)银行|快递|取件|头发|理发|剪发|读.{0,2}信|读报|写信|水电费|电费|交费|缴费|邮局|证件|身份证|搬东西"
-            r"|搬家|宠物|遛狗",
+            r"|搬家|宠物|遛狗|办证|办.{0,2}手续|办事",
             1.5,
         ),
+        # Carrying something somewhere is a job of its own, whatever is carried (搬冰箱下楼 is not a repair).
+        (r"搬.{0,8}(?:下楼|上楼|出去|进来|过去|回来|走)", 3),
         (r"\bbank\b|\bparcel\b|\bhaircut\b", 1.5),
     ),
 }
