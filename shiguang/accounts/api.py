@@ -13,7 +13,7 @@ from shiguang.core.errors import Forbidden, Unauthenticated, ValidationFailed
 router = Router()
 
 
-class MeOut(Schema):
+class AccountMeOut(Schema):
     id: int
     display_name: str
     role: str
@@ -62,7 +62,7 @@ def _me(user: User) -> dict[str, object]:
     }
 
 
-@router.get("/me", response=responses(MeOut), summary="The signed-in user")
+@router.get("/me", response=responses(AccountMeOut), summary="The signed-in user")
 def me(request: HttpRequest) -> dict[str, object]:
     return _me(user_of(request))
 

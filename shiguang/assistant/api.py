@@ -15,7 +15,7 @@ from shiguang.assistant.schemas import (
     ArticleIn,
     ArticleOut,
     ArticlePatch,
-    ConfirmIn,
+    AssistantConfirmIn,
     ConversationList,
     ConversationOut,
     EmergencyOut,
@@ -71,7 +71,7 @@ def message(request: HttpRequest, payload: MessageIn) -> dict[str, Any]:
 @router.post(
     "/confirm", response=responses(OutcomeOut), summary="Confirm a proposed action (yours, not expired)"
 )
-def confirm(request: HttpRequest, payload: ConfirmIn) -> dict[str, Any]:
+def confirm(request: HttpRequest, payload: AssistantConfirmIn) -> dict[str, Any]:
     return outcome_row(services.action_confirm(actor=user_of(request), action_id=payload.action_id))
 
 

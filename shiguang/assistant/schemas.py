@@ -16,7 +16,7 @@ class MessageIn(Schema):
     new_conversation: bool = False
 
 
-class ConfirmIn(Schema):
+class AssistantConfirmIn(Schema):
     action_id: int
 
 

@@ -85,11 +85,11 @@ class CapacityIn(Schema):
     capacity: int
 
 
-class ReasonIn(Schema):
+class CommunityReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
-class OptionalReasonIn(Schema):
+class CommunityOptionalReasonIn(Schema):
     reason: str = Field("", max_length=200)
 
 

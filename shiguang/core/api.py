@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
@@ -110,6 +111,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         code = "rate_limited" if exc.status_code == 429 else "error"
         message = _("请求过于频繁，请稍后再试。") if exc.status_code == 429 else str(exc)
         return error_response(api, request, exc.status_code, {"code": code, "message": message})
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A number the database cannot hold (SQLite OverflowError, PostgreSQL "out of range") is bad input.
+        return error_response(api, request, 422, {"code": "invalid", "message": _("数值超出允许范围。")})
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -21,7 +21,7 @@ ID = Query(None, ge=1, le=2**31 - 1)
 # --- schemas ------------------------------------------------------------------------------------------------
 
 
-class OfferIn(Schema):
+class HomeshareOfferIn(Schema):
     elder_id: int = Field(..., ge=1, le=2**31 - 1)
     stage: str = Field("interested", max_length=12)
     room_size_m2: float = Field(..., ge=0, le=1000)
@@ -75,7 +75,7 @@ class OfferPatch(Schema):
     age_max: int | None = Field(None, ge=0, le=120)
 
 
-class OfferOut(Schema):
+class HomeshareOfferOut(Schema):
     id: int
     elder_id: int = Field(..., ge=1, le=2**31 - 1)
     elder: str
@@ -111,7 +111,7 @@ class OfferOut(Schema):
     vetting_problems: list[str]
 
 
-class ConsentIn(Schema):
+class HomeshareConsentIn(Schema):
     key: str = Field(..., max_length=20)
     method: str = Field("online", max_length=10)
 
@@ -336,7 +336,7 @@ class MediationIn(Schema):
     issue: str = Field(..., max_length=3000)
 
 
-class MediationOut(Schema):
+class HomeshareMediationOut(Schema):
     id: int
     title: str
     status: str
@@ -403,7 +403,7 @@ class HelpLogOut(Schema):
     ledger_ref: str
 
 
-class ConfirmIn(Schema):
+class HomeshareConfirmIn(Schema):
     confirm: bool
     note: str = Field("", max_length=300)
 
@@ -429,7 +429,7 @@ class VisitIn(Schema):
     concerns: str = Field("", max_length=300)
 
 
-class FunnelStage(Schema):
+class HomeshareFunnelStage(Schema):
     key: str
     label: str
     offers: int
@@ -444,8 +444,8 @@ class LabelValue(Schema):
     value: int
 
 
-class FunnelOut(Schema):
-    stages: list[FunnelStage]
+class HomeshareFunnelOut(Schema):
+    stages: list[HomeshareFunnelStage]
     dropouts: list[LabelValue]
     by_place: list[dict[str, Any]]
 
@@ -665,7 +665,7 @@ def pair_row(p: dict[str, Any]) -> dict[str, Any]:
 # --- offers -------------------------------------------------------------------------------------------------
 
 
-@router.get("/offers", response=responses(list[OfferOut]), summary="Elders' offers in my scope")
+@router.get("/offers", response=responses(list[HomeshareOfferOut]), summary="Elders' offers in my scope")
 def offer_list(
     request: HttpRequest,
     stage: str = Query("", max_length=12),
@@ -675,8 +675,8 @@ def offer_list(
     return [offer_row(o) for o in selectors.offers(user_of(request), stage=stage)[offset : offset + limit]]
 
 
-@router.post("/offers", response=responses(OfferOut, 201), summary="Record an elder's offer (workers)")
-def offer_create(request: HttpRequest, payload: OfferIn) -> Status[dict[str, Any]]:
+@router.post("/offers", response=responses(HomeshareOfferOut, 201), summary="Record an elder's offer (workers)")
+def offer_create(request: HttpRequest, payload: HomeshareOfferIn) -> Status[dict[str, Any]]:
     user = user_of(request)
     elder = people_selectors.elder_get(user, payload.elder_id)
     data = payload.dict()
@@ -684,19 +684,19 @@ def offer_create(request: HttpRequest, payload: OfferIn) -> Status[dict[str, Any
     return Status(201, offer_row(services.offer_create(actor=user, elder=elder, **data)))
 
 
-@router.get("/offers/{offer_id}", response=responses(OfferOut), summary="One offer")
+@router.get("/offers/{offer_id}", response=responses(HomeshareOfferOut), summary="One offer")
 def offer_detail(request: HttpRequest, offer_id: int) -> dict[str, Any]:
     return offer_row(selectors.offer_get(user_of(request), offer_id))
 
 
-@router.patch("/offers/{offer_id}", response=responses(OfferOut), summary="Change an offer")
+@router.patch("/offers/{offer_id}", response=responses(HomeshareOfferOut), summary="Change an offer")
 def offer_patch(request: HttpRequest, offer_id: int, payload: OfferPatch) -> dict[str, Any]:
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     return offer_row(services.offer_update(actor=user_of(request), offer_id=offer_id, changes=changes))
 
 
-@router.post("/offers/{offer_id}/consents", response=responses(OfferOut), summary="Record a consent")
-def offer_consent(request: HttpRequest, offer_id: int, payload: ConsentIn) -> dict[str, Any]:
+@router.post("/offers/{offer_id}/consents", response=responses(HomeshareOfferOut), summary="Record a consent")
+def offer_consent(request: HttpRequest, offer_id: int, payload: HomeshareConsentIn) -> dict[str, Any]:
     return offer_row(services.offer_consent(actor=user_of(request), offer_id=offer_id, **payload.dict()))
 
 
@@ -822,7 +822,7 @@ def rematch(request: HttpRequest, kind: str, pk: int) -> dict[str, Any]:
     return {"id": p.pk, "stage": p.stage}
 
 
-@router.get("/funnel", response=responses(FunnelOut), summary="The funnel, by street or community")
+@router.get("/funnel", response=responses(HomeshareFunnelOut), summary="The funnel, by street or community")
 def funnel(
     request: HttpRequest, street_id: int | None = None, community_id: int | None = None
 ) -> dict[str, Any]:
@@ -943,7 +943,7 @@ def end(request: HttpRequest, match_id: int, payload: EndIn) -> dict[str, Any]:
 
 @router.post(
     "/matches/{match_id}/mediation",
-    response=responses(MediationOut, 201),
+    response=responses(HomeshareMediationOut, 201),
     summary="Ask the legal centre to mediate",
 )
 def mediation(request: HttpRequest, match_id: int, payload: MediationIn) -> Status[dict[str, Any]]:
@@ -1041,5 +1041,5 @@ def help_log(request: HttpRequest, match_id: int, payload: HelpLogIn) -> Status[
 
 
 @router.post("/help/{log_id}/confirm", response=responses(HelpLogOut), summary="Confirm or dispute (elder)")
-def help_confirm(request: HttpRequest, log_id: int, payload: ConfirmIn) -> dict[str, Any]:
+def help_confirm(request: HttpRequest, log_id: int, payload: HomeshareConfirmIn) -> dict[str, Any]:
     return helplog_row(services.helplog_confirm(actor=user_of(request), log_id=log_id, **payload.dict()))

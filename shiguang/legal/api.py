@@ -92,12 +92,12 @@ class ReviewOut(Schema):
     created_at: dt.datetime
 
 
-class DecideIn(Schema):
+class LegalDecideIn(Schema):
     approve: bool
     notes: str = Field("", max_length=3000)
 
 
-class SessionOut(Schema):
+class MediationSessionOut(Schema):
     id: int
     held_at: dt.datetime
     mediator: str
@@ -123,10 +123,10 @@ class MediationOut(Schema):
     subject_url: str
     created_at: dt.datetime
     closed_at: dt.datetime | None
-    sessions: list[SessionOut] = []
+    sessions: list[MediationSessionOut] = []
 
 
-class SessionIn(Schema):
+class MediationSessionIn(Schema):
     attendees: str = Field(..., max_length=300)
     summary: str = Field(..., max_length=5000)
     agreed_actions: str = Field("", max_length=3000)
@@ -272,7 +272,7 @@ def review_detail(request: HttpRequest, review_id: int) -> dict[str, Any]:
     response=responses(ReviewOut),
     summary="Approve or send back (legal advisors)",
 )
-def review_decide(request: HttpRequest, review_id: int, payload: DecideIn) -> dict[str, Any]:
+def review_decide(request: HttpRequest, review_id: int, payload: LegalDecideIn) -> dict[str, Any]:
     review = services.review_decide(actor=user_of(request), review_id=review_id, **payload.dict())
     return selectors.review_row(review)
 
@@ -298,10 +298,10 @@ def mediation_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 @router.post(
     "/mediation/{case_id}/sessions",
-    response=responses(SessionOut, 201),
+    response=responses(MediationSessionOut, 201),
     summary="Record a mediation session (legal advisors)",
 )
-def mediation_session(request: HttpRequest, case_id: int, payload: SessionIn) -> Status[dict[str, Any]]:
+def mediation_session(request: HttpRequest, case_id: int, payload: MediationSessionIn) -> Status[dict[str, Any]]:
     session = services.mediation_session_add(actor=user_of(request), case_id=case_id, **payload.dict())
     return Status(
         201,

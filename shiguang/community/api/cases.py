@@ -73,7 +73,7 @@ def case_review(request: HttpRequest, case_id: int, payload: schemas.ReviewIn) -
 @router.post(
     "/cases/{case_id}/withdraw", response=responses(schemas.CaseOut), summary="Withdraw a published case"
 )
-def case_withdraw(request: HttpRequest, case_id: int, payload: schemas.ReasonIn) -> dict[str, Any]:
+def case_withdraw(request: HttpRequest, case_id: int, payload: schemas.CommunityReasonIn) -> dict[str, Any]:
     user = user_of(request)
     selectors.case_get(user, case_id)
     return selectors.case_public(services.case_withdraw(actor=user, case_id=case_id, reason=payload.reason))

@@ -82,7 +82,7 @@ def session_create(request: HttpRequest, payload: schemas.SessionIn) -> Any:
 @router.post(
     "/sessions/{session_id}/cancel", response=responses(schemas.SessionOut), summary="Cancel a session"
 )
-def session_cancel(request: HttpRequest, session_id: int, payload: schemas.ReasonIn) -> dict[str, Any]:
+def session_cancel(request: HttpRequest, session_id: int, payload: schemas.CommunityReasonIn) -> dict[str, Any]:
     user = _staff(user_of(request))
     return schemas.session_row(
         services.session_cancel(actor=user, session_id=session_id, reason=payload.reason)
@@ -186,7 +186,7 @@ def certification_create(request: HttpRequest, payload: schemas.CertificationIn)
     summary="Revoke a certification",
 )
 def certification_revoke(
-    request: HttpRequest, certification_id: int, payload: schemas.ReasonIn
+    request: HttpRequest, certification_id: int, payload: schemas.CommunityReasonIn
 ) -> dict[str, Any]:
     user = _staff(user_of(request))
     get_scoped(Certification.objects.all(), user, pk=certification_id)

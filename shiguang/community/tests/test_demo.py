@@ -22,7 +22,8 @@ def test_demo_builds_this_weeks_activities_and_the_rest():
     near = list(selectors.activities_for_elder(elder))
     assert len(near) >= 6 and all(a.is_demo for a in Activity.objects.all())
     assert Signup.objects.filter(elder=elder, status="confirmed").count() == 2
-    assert Certification.objects.filter(volunteer__user__username="demo-volunteer").count() == 3
+    # 3 from the training demo (the SOS demo may add the responder certificate)
+    assert Certification.objects.filter(volunteer__user__username="demo-volunteer").count() >= 3
     assert OutreachVisit.objects.count() == 12
     assert CaseStory.objects.filter(status="published").count() == 1
     assert "陈桂英" not in selectors.case_public(CaseStory.objects.get(status="published"))["summary"]

@@ -1,5 +1,5 @@
 """Property-based API test: schemathesis generates requests from the OpenAPI schema; every response must be
-declared (status code and body), and no input may cause a server error."""
+declared (status code and body), unauthenticated calls must get 401, and no input may cause a server error."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import schemathesis
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 CURRENT: dict[str, str] = {}
@@ -40,4 +41,6 @@ def persona_token(request, elder_a, worker_a):
 @schema.parametrize()
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, persona_token):
-    case.call_and_validate()
+    # Not "schema-valid data must be accepted": a 422 for a combination the schema can't express
+    # (e.g. a worker must name the elder) is a correct, declared answer.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
