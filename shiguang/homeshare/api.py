@@ -675,7 +675,9 @@ def offer_list(
     return [offer_row(o) for o in selectors.offers(user_of(request), stage=stage)[offset : offset + limit]]
 
 
-@router.post("/offers", response=responses(HomeshareOfferOut, 201), summary="Record an elder's offer (workers)")
+@router.post(
+    "/offers", response=responses(HomeshareOfferOut, 201), summary="Record an elder's offer (workers)"
+)
 def offer_create(request: HttpRequest, payload: HomeshareOfferIn) -> Status[dict[str, Any]]:
     user = user_of(request)
     elder = people_selectors.elder_get(user, payload.elder_id)

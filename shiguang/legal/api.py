@@ -301,7 +301,9 @@ def mediation_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     response=responses(MediationSessionOut, 201),
     summary="Record a mediation session (legal advisors)",
 )
-def mediation_session(request: HttpRequest, case_id: int, payload: MediationSessionIn) -> Status[dict[str, Any]]:
+def mediation_session(
+    request: HttpRequest, case_id: int, payload: MediationSessionIn
+) -> Status[dict[str, Any]]:
     session = services.mediation_session_add(actor=user_of(request), case_id=case_id, **payload.dict())
     return Status(
         201,

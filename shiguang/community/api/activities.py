@@ -115,7 +115,9 @@ def activity_capacity(request: HttpRequest, activity_id: int, payload: schemas.C
 @router.post(
     "/activities/{activity_id}/cancel", response=responses(schemas.ActivityOut), summary="Cancel an activity"
 )
-def activity_cancel(request: HttpRequest, activity_id: int, payload: schemas.CommunityReasonIn) -> dict[str, Any]:
+def activity_cancel(
+    request: HttpRequest, activity_id: int, payload: schemas.CommunityReasonIn
+) -> dict[str, Any]:
     user = _staff(user_of(request))
     return _counted(services.activity_cancel(actor=user, activity_id=activity_id, reason=payload.reason))
 
@@ -180,7 +182,9 @@ def series_create(request: HttpRequest, payload: schemas.SeriesIn) -> Any:
 @router.post(
     "/series/{series_id}/end", response=responses(schemas.SeriesOut), summary="Stop a weekly activity"
 )
-def series_end(request: HttpRequest, series_id: int, payload: schemas.CommunityOptionalReasonIn) -> dict[str, Any]:
+def series_end(
+    request: HttpRequest, series_id: int, payload: schemas.CommunityOptionalReasonIn
+) -> dict[str, Any]:
     user = _staff(user_of(request))
     return schemas.series_row(services.series_end(actor=user, series_id=series_id, reason=payload.reason))
 
@@ -197,7 +201,9 @@ def _signup_in_scope(user: Any, signup_id: int) -> Signup:
 
 
 @router.post("/signups/{signup_id}/cancel", response=responses(schemas.SignupOut), summary="Cancel a sign-up")
-def signup_cancel(request: HttpRequest, signup_id: int, payload: schemas.CommunityOptionalReasonIn) -> dict[str, Any]:
+def signup_cancel(
+    request: HttpRequest, signup_id: int, payload: schemas.CommunityOptionalReasonIn
+) -> dict[str, Any]:
     user = user_of(request)
     _signup_in_scope(user, signup_id)
     return schemas.signup_row(services.signup_cancel(actor=user, signup_id=signup_id, reason=payload.reason))

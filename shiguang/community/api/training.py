@@ -82,7 +82,9 @@ def session_create(request: HttpRequest, payload: schemas.SessionIn) -> Any:
 @router.post(
     "/sessions/{session_id}/cancel", response=responses(schemas.SessionOut), summary="Cancel a session"
 )
-def session_cancel(request: HttpRequest, session_id: int, payload: schemas.CommunityReasonIn) -> dict[str, Any]:
+def session_cancel(
+    request: HttpRequest, session_id: int, payload: schemas.CommunityReasonIn
+) -> dict[str, Any]:
     user = _staff(user_of(request))
     return schemas.session_row(
         services.session_cancel(actor=user, session_id=session_id, reason=payload.reason)
