@@ -1,0 +1,478 @@
+#!/usr/bin/env python
+"""Benchmark the time-bank ledger: concurrent writer processes on PostgreSQL, then verify.
+
+Creates a scratch database (`bench_ledger` by default; dropped at the end), migrates it, seeds volunteers
+(with a float of hours) and priority elders, then runs the same workload — 60 % confirmed services
+(post_service), 25 % transfers to an eligible elder, 15 % donations to a pool; every call a full service
+with its audit event — in three phases:
+
+  baseline   1 writer                       (--baseline-seconds, default 8)
+  main       --writers writers (default 16)  (--seconds, default 20)
+  diagnosis  the same writers with core.audit.record replaced by a no-op (--diagnosis-seconds, default 6),
+             to measure what the single audit hash-chain head row costs. Diagnosis only: production code
+             never skips the audit trail.
+
+After each phase `verify_ledger` recomputes every transaction and balance; violations are summed. While the
+main phase runs, pg_stat_activity is sampled to see what the writers wait on. Progress goes to stderr; the
+last stdout line is one JSON object:
+
+  {"writers", "transactions", "tps", "violations", "baseline_writers", "baseline_transactions",
+   "baseline_tps", "speedup", "no_audit_tps", "lock_wait_share", "top_wait", ...}
+
+    .venv/bin/python benchmarks/bench_ledger.py [--writers 16] [--seconds 20] [--pg postgres://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import multiprocessing
+import os
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/bench_ledger"
+VOLUNTEERS_PER_WRITER = 12
+ELDERS = 200
+FLOAT_MINUTES = 600  # each volunteer starts with 10 hours to give
+
+
+def log(message: str) -> None:
+    print(f"[bench_ledger] {message}", file=sys.stderr, flush=True)
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def _admin_url(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+def create_database(url: str) -> None:
+    import psycopg
+
+    admin, name = _admin_url(url)
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    admin, name = _admin_url(url)
+    for attempt in range(10):  # the server may be briefly out of connections (it is shared)
+        try:
+            with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(3)
+
+
+def free_connections(url: str) -> int:
+    import psycopg
+
+    admin, _name = _admin_url(url)
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+        used = int(conn.execute("SELECT COUNT(*) FROM pg_stat_activity").fetchone()[0])
+    return limit - used
+
+
+# --- seeding ------------------------------------------------------------------------------------------------
+
+
+def seed(writers: int) -> dict[str, Any]:
+    import datetime as dt
+
+    from django.db import transaction
+
+    from shiguang.accounts.models import User
+    from shiguang.core import clock
+    from shiguang.people.models import ElderProfile, VolunteerProfile
+    from shiguang.places.models import Community, District, Street
+    from shiguang.timebank import services
+
+    district = District.objects.create(name="福田区", code="440304")
+    street = Street.objects.create(district=district, name="南园")
+    communities = [Community.objects.create(street=street, name=f"基准{i}", is_ageing=True) for i in range(4)]
+    today = clock.today()
+    volunteers = []
+    n_volunteers = VOLUNTEERS_PER_WRITER * writers
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [
+                User(
+                    username=f"bench-v{i}",
+                    role="volunteer",
+                    display_name=f"志愿者{i}",
+                    community=communities[i % len(communities)],
+                )
+                for i in range(n_volunteers)
+            ]
+        )
+        VolunteerProfile.objects.bulk_create(
+            [
+                VolunteerProfile(
+                    user=u, community=u.community, name=u.display_name, gender="female", kind="graduate"
+                )
+                for u in users
+            ]
+        )
+        volunteers = [u.pk for u in users]
+        elder_users = User.objects.bulk_create(
+            [
+                User(
+                    username=f"bench-e{i}",
+                    role="elder",
+                    display_name=f"长者{i}",
+                    community=communities[i % len(communities)],
+                )
+                for i in range(ELDERS)
+            ]
+        )
+        ElderProfile.objects.bulk_create(
+            [
+                ElderProfile(
+                    user=u,
+                    community=u.community,
+                    name=u.display_name,
+                    gender="female",
+                    birth_date=dt.date(today.year - 85, 1, 1),
+                    living_arrangement="alone",
+                    hukou="registered",
+                )
+                for u in elder_users
+            ]
+        )
+    elders = [u.pk for u in elder_users]
+    # every volunteer starts with a float of hours (one confirmed service each, through the service)
+    for i, pk in enumerate(volunteers):
+        provider = User.objects.get(pk=pk)
+        receiver = User.objects.get(pk=elders[i % len(elders)])
+        services.post_service(
+            actor=receiver,
+            idempotency_key=f"bench:float:{pk}",
+            provider=provider,
+            receiver=receiver,
+            minutes=FLOAT_MINUTES,
+            category="companionship",
+            source="bench",
+        )
+    return {"volunteers": volunteers, "elders": elders, "communities": [c.pk for c in communities]}
+
+
+# --- writers ------------------------------------------------------------------------------------------------
+
+
+def writer(
+    url: str,
+    index: int,
+    volunteer_ids: list[int],
+    elder_ids: list[int],
+    ready: Any,
+    start: Any,
+    seconds: float,
+    no_audit: bool,
+    out: Any,
+) -> None:
+    _setup_django(url)
+    from django.db import connections
+
+    from shiguang.accounts.models import User
+    from shiguang.core import audit
+    from shiguang.core.errors import DomainError
+    from shiguang.timebank import services
+
+    if no_audit:
+        audit.record = lambda *args, **kwargs: None  # type: ignore[assignment]  # diagnosis phase only
+    rng = random.Random(index * 7919 + int(no_audit))
+    volunteers = list(User.objects.filter(pk__in=volunteer_ids))
+    elders = list(User.objects.filter(pk__in=elder_ids))
+    counts: collections.Counter[str] = collections.Counter()
+    tag = f"{'n' if no_audit else 'a'}{index}:{os.getpid()}"
+    # warm up like a running server: URLconf loaded, one call through every path (not counted)
+    from django.urls import reverse
+
+    reverse("timebank:mine")
+    warm = rng.choice(volunteers)
+    services.post_service(
+        actor=elders[0],
+        idempotency_key=f"bench:{tag}:warm",
+        provider=warm,
+        receiver=elders[0],
+        minutes=30,
+        category="companionship",
+        source="bench",
+    )
+    services.transfer(actor=warm, sender=warm, recipient=elders[0], minutes=1)
+    services.donate(actor=warm, sender=warm, pool="priority", minutes=1)
+    try:
+        ready.wait(timeout=600)
+        start.wait(timeout=600)
+    except threading.BrokenBarrierError:  # the parent gave up: leave quietly
+        connections.close_all()
+        return
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        i += 1
+        volunteer = rng.choice(volunteers)
+        elder = rng.choice(elders)
+        roll = rng.random()
+        try:
+            if roll < 0.60:
+                services.post_service(
+                    actor=elder,
+                    idempotency_key=f"bench:{tag}:{i}",
+                    provider=volunteer,
+                    receiver=elder,
+                    minutes=rng.choice((30, 45, 60, 90)),
+                    category=rng.choice(("companionship", "shopping", "medical_escort")),
+                    source="bench",
+                )
+                counts["service"] += 1
+            elif roll < 0.85:
+                services.transfer(
+                    actor=volunteer, sender=volunteer, recipient=elder, minutes=rng.randint(5, 30)
+                )
+                counts["transfer"] += 1
+            else:
+                services.donate(
+                    actor=volunteer,
+                    sender=volunteer,
+                    pool=rng.choice(("community", "priority")),
+                    minutes=rng.randint(5, 20),
+                )
+                counts["donation"] += 1
+        except DomainError as exc:  # e.g. a transfer above the balance: refused, nothing written
+            counts[f"refused:{exc.code}"] += 1
+        except Exception as exc:
+            counts[f"error:{type(exc).__name__}"] += 1
+    connections.close_all()
+    out.put(dict(counts))
+
+
+def run_phase(
+    url: str,
+    seed_data: dict[str, Any],
+    writers: int,
+    seconds: float,
+    *,
+    no_audit: bool = False,
+    sample: bool = False,
+) -> dict[str, Any]:
+    from django.db import connection
+
+    from shiguang.timebank.models import LedgerTransaction
+    from shiguang.timebank.verify import verify_ledger
+
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Barrier(writers + 1)
+    start = ctx.Barrier(writers + 1)
+    out = ctx.Queue()
+    vols = seed_data["volunteers"]
+    per = max(1, len(vols) // writers)
+    procs = [
+        ctx.Process(
+            target=writer,
+            args=(
+                url,
+                i,
+                vols[i * per : (i + 1) * per] or vols,
+                seed_data["elders"],
+                ready,
+                start,
+                seconds,
+                no_audit,
+                out,
+            ),
+        )
+        for i in range(writers)
+    ]
+    connection.close()
+    for p in procs:
+        p.start()
+    waits: collections.Counter[str] = collections.Counter()
+    samples = [0]
+    stop = threading.Event()
+
+    def sampler() -> None:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+            while not stop.is_set():
+                rows = conn.execute(
+                    "SELECT wait_event_type, wait_event, query FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
+                ).fetchall()
+                for wait_type, wait_event, query in rows:
+                    samples[0] += 1
+                    if wait_type == "Lock":
+                        target = "other"
+                        text = (query or "").lower()
+                        if "core_audithead" in text:
+                            target = "audit head row"
+                        elif "timebank_account" in text:
+                            target = "ledger account row"
+                        elif "timebank_posting" in text:
+                            target = "system account row (posting trigger)"
+                        elif "timebank_ledgertransaction" in text:
+                            target = "idempotency key"
+                        elif "notify_notification" in text:
+                            target = "notification dedupe key"
+                        waits[f"{wait_event}:{target}"] += 1
+                time.sleep(0.05)
+
+    try:
+        ready.wait(timeout=600)
+        before = LedgerTransaction.objects.count()
+        connection.close()
+    except BaseException:
+        ready.abort()
+        start.abort()
+        for p in procs:
+            p.terminate()
+        raise
+    thread = threading.Thread(target=sampler, daemon=True)
+    try:
+        start.wait(timeout=600)
+        began = time.monotonic()
+        if sample:
+            thread.start()
+        results = [out.get(timeout=seconds + 300) for _ in procs]
+        elapsed = time.monotonic() - began
+    except BaseException:
+        ready.abort()
+        start.abort()
+        for p in procs:
+            p.terminate()
+        raise
+    finally:
+        stop.set()
+    for p in procs:
+        p.join(timeout=30)
+    if sample:
+        thread.join(timeout=5)
+    committed = LedgerTransaction.objects.count() - before
+    report = verify_ledger()
+    totals: collections.Counter[str] = collections.Counter()
+    for r in results:
+        totals.update(r)
+    lock_samples = sum(waits.values())
+    return {
+        "writers": writers,
+        "seconds": round(elapsed, 2),
+        "transactions": committed,
+        "tps": round(committed / elapsed, 1),
+        "violations": report.violations,
+        "first_violation": report.first,
+        "calls": dict(totals),
+        "lock_wait_share": round(lock_samples / samples[0], 3) if samples[0] else None,
+        "waits": dict(waits.most_common(5)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--baseline-seconds", type=float, default=8)
+    parser.add_argument("--diagnosis-seconds", type=float, default=6)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    url = args.pg
+    free = free_connections(url)
+    if free < args.writers + 6:
+        log(f"PostgreSQL has only {free} free connections; {args.writers + 6} are needed (server busy?)")
+        return 2
+    log(f"creating {url}")
+    create_database(url)
+    try:
+        _setup_django(url)
+        from django.core.management import call_command
+
+        from shiguang.core.audit import verify_chain
+
+        t0 = time.monotonic()
+        call_command("migrate", verbosity=0, interactive=False)
+        n_volunteers = VOLUNTEERS_PER_WRITER * args.writers
+        log(f"migrated in {time.monotonic() - t0:.1f} s; seeding {n_volunteers} volunteers")
+        seed_data = seed(args.writers)
+        log(f"baseline: 1 writer for {args.baseline_seconds:.0f} s")
+        baseline = run_phase(url, seed_data, 1, args.baseline_seconds)
+        log(f"baseline: {baseline['tps']} tps, {baseline['violations']} violations, {baseline['calls']}")
+        log(f"main: {args.writers} writers for {args.seconds:.0f} s")
+        main_phase = run_phase(url, seed_data, args.writers, args.seconds, sample=True)
+        log(f"main: {main_phase['tps']} tps, {main_phase['violations']} violations, {main_phase['calls']}")
+        log(
+            f"main: share of samples waiting on a lock {main_phase['lock_wait_share']}: {main_phase['waits']}"
+        )
+        diagnosis: dict[str, Any] = {}
+        if args.diagnosis_seconds > 0:
+            log(f"diagnosis: {args.writers} writers, audit hash chain off, {args.diagnosis_seconds:.0f} s")
+            diagnosis = run_phase(
+                url, seed_data, args.writers, args.diagnosis_seconds, no_audit=True, sample=True
+            )
+            log(f"diagnosis: {diagnosis['tps']} tps, waits {diagnosis['waits']}")
+        chain = verify_chain()
+        log(f"audit chain: {'ok' if chain.ok else 'BROKEN'} ({chain.checked} events)")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database(url)
+            log("dropped the scratch database")
+    violations = baseline["violations"] + main_phase["violations"] + diagnosis.get("violations", 0)
+    result = {
+        "writers": args.writers,
+        "transactions": main_phase["transactions"],
+        "tps": main_phase["tps"],
+        "violations": violations,
+        "seconds": main_phase["seconds"],
+        "baseline_writers": 1,
+        "baseline_transactions": baseline["transactions"],
+        "baseline_tps": baseline["tps"],
+        "speedup": round(main_phase["tps"] / baseline["tps"], 2) if baseline["tps"] else None,
+        "no_audit_tps": diagnosis.get("tps"),
+        "lock_wait_share": main_phase["lock_wait_share"],
+        "top_wait": next(iter(main_phase["waits"]), None),
+        "no_audit_lock_wait_share": diagnosis.get("lock_wait_share"),
+        "audit_chain_ok": chain.ok,
+        "refused": {
+            k: v for k, v in main_phase["calls"].items() if not k.startswith(("service", "transfer", "don"))
+        },
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if violations == 0 and chain.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Ledger invariants enforced by the database itself, on PostgreSQL and SQLite.
+
+Shared by the migration, the test helpers that must lift them to flush a SQLite test database
+(`shiguang.timebank.testing`), and docs/timebank.md. What holds after every COMMIT, whoever writes:
+
+1. Postings and transaction rows are immutable: UPDATE and DELETE are refused. Accounts are never deleted.
+2. A transaction row is sealed when it is inserted: its postings must already exist (at least two, as many
+   as `posting_count`) and sum to zero; no posting can be added to a sealed transaction afterwards.
+   A posting without its transaction row cannot be committed: the foreign key is checked at COMMIT
+   (Django creates it DEFERRABLE INITIALLY DEFERRED on both databases). On SQLite, where a client can
+   switch foreign-key enforcement off (the sqlite3 shell does by default), postings are refused outright
+   on such a connection. PostgreSQL in addition re-checks every transaction that received a posting at
+   COMMIT with a DEFERRABLE INITIALLY DEFERRED constraint trigger.
+3. An account's `balance` and `earned` are the sums of its postings (all postings, and the `earn` ones):
+   each posting is applied to its account by a trigger in the same statement, and any other change to
+   those columns is refused (PostgreSQL: only from inside the posting trigger; SQLite: only as the
+   application of the account's newest posting, tracked in `last_posting_id`). New accounts start at zero.
+
+TRUNCATE (PostgreSQL) is not a row operation and stays possible for the table owner, who could drop these
+triggers anyway; `manage.py verify_ledger` recomputes everything from the postings and names the first
+violation.
+"""
+
+IMMUTABLE_MESSAGE = "timebank ledger rows are immutable; post a reversing transaction instead"
+
+SQLITE_UP = [
+    # 1. immutability
+    f"""CREATE TRIGGER IF NOT EXISTS timebank_posting_no_update BEFORE UPDATE ON timebank_posting
+        BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}'); END;""",
+    f"""CREATE TRIGGER IF NOT EXISTS timebank_posting_no_delete BEFORE DELETE ON timebank_posting
+        BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}'); END;""",
+    f"""CREATE TRIGGER IF NOT EXISTS timebank_txn_no_update BEFORE UPDATE ON timebank_ledgertransaction
+        BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}'); END;""",
+    f"""CREATE TRIGGER IF NOT EXISTS timebank_txn_no_delete BEFORE DELETE ON timebank_ledgertransaction
+        BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_account_no_delete BEFORE DELETE ON timebank_account
+        BEGIN SELECT RAISE(ABORT, 'timebank accounts are never deleted'); END;""",
+    # 2. postings go in before their transaction row; the row seals them
+    """CREATE TRIGGER IF NOT EXISTS timebank_posting_needs_fk BEFORE INSERT ON timebank_posting
+        WHEN (SELECT foreign_keys FROM pragma_foreign_keys) = 0
+        BEGIN SELECT RAISE(ABORT, 'timebank postings need foreign-key enforcement (PRAGMA foreign_keys=ON)'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_posting_not_sealed BEFORE INSERT ON timebank_posting
+        WHEN EXISTS (SELECT 1 FROM timebank_ledgertransaction WHERE id = NEW.transaction_id)
+        BEGIN SELECT RAISE(ABORT, 'timebank transaction is sealed: postings cannot be added to it'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_posting_known_account BEFORE INSERT ON timebank_posting
+        WHEN NOT EXISTS (SELECT 1 FROM timebank_account WHERE id = NEW.account_id)
+        BEGIN SELECT RAISE(ABORT, 'timebank posting to an unknown account'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_txn_balanced BEFORE INSERT ON timebank_ledgertransaction
+        WHEN NEW.id IS NULL
+          OR (SELECT COUNT(*) FROM timebank_posting WHERE transaction_id = NEW.id) < 2
+          OR (SELECT COUNT(*) FROM timebank_posting WHERE transaction_id = NEW.id) <> NEW.posting_count
+          OR (SELECT TOTAL(amount) FROM timebank_posting WHERE transaction_id = NEW.id) <> 0
+        BEGIN SELECT RAISE(ABORT, 'timebank transaction does not balance: its postings must exist, number posting_count (>= 2) and sum to zero'); END;""",
+    # 3. balances follow postings, and only postings
+    """CREATE TRIGGER IF NOT EXISTS timebank_posting_apply AFTER INSERT ON timebank_posting
+        BEGIN
+          UPDATE timebank_account
+             SET balance = balance + NEW.amount,
+                 earned = earned + (CASE WHEN NEW.kind = 'earn' THEN NEW.amount ELSE 0 END),
+                 last_posting_id = NEW.id
+           WHERE id = NEW.account_id;
+        END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_account_starts_empty BEFORE INSERT ON timebank_account
+        WHEN NEW.balance <> 0 OR NEW.earned <> 0 OR NEW.last_posting_id IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'timebank accounts start at zero'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_account_balance_guard BEFORE UPDATE ON timebank_account
+        WHEN (NEW.balance <> OLD.balance OR NEW.earned <> OLD.earned
+              OR NEW.last_posting_id IS NOT OLD.last_posting_id)
+         AND NOT (NEW.last_posting_id > COALESCE(OLD.last_posting_id, 0)
+              AND EXISTS (SELECT 1 FROM timebank_posting p
+                           WHERE p.id = NEW.last_posting_id AND p.account_id = NEW.id
+                             AND NEW.balance = OLD.balance + p.amount
+                             AND NEW.earned = OLD.earned + (CASE WHEN p.kind = 'earn' THEN p.amount ELSE 0 END)
+                             AND NOT EXISTS (SELECT 1 FROM timebank_posting q
+                                              WHERE q.account_id = NEW.id AND q.id > p.id)))
+        BEGIN SELECT RAISE(ABORT, 'timebank balances change only by posting'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS timebank_account_identity BEFORE UPDATE ON timebank_account
+        WHEN NEW.kind IS NOT OLD.kind OR NEW.user_id IS NOT OLD.user_id OR NEW.policy_id IS NOT OLD.policy_id
+          OR NEW.shard IS NOT OLD.shard OR NEW.id IS NOT OLD.id
+        BEGIN SELECT RAISE(ABORT, 'timebank account identity cannot change'); END;""",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS timebank_posting_no_update;",
+    "DROP TRIGGER IF EXISTS timebank_posting_no_delete;",
+    "DROP TRIGGER IF EXISTS timebank_txn_no_update;",
+    "DROP TRIGGER IF EXISTS timebank_txn_no_delete;",
+    "DROP TRIGGER IF EXISTS timebank_account_no_delete;",
+    "DROP TRIGGER IF EXISTS timebank_posting_needs_fk;",
+    "DROP TRIGGER IF EXISTS timebank_posting_not_sealed;",
+    "DROP TRIGGER IF EXISTS timebank_posting_known_account;",
+    "DROP TRIGGER IF EXISTS timebank_txn_balanced;",
+    "DROP TRIGGER IF EXISTS timebank_posting_apply;",
+    "DROP TRIGGER IF EXISTS timebank_account_starts_empty;",
+    "DROP TRIGGER IF EXISTS timebank_account_balance_guard;",
+    "DROP TRIGGER IF EXISTS timebank_account_identity;",
+]
+# The triggers that refuse DELETE, which a SQLite flush (tests, demo reset) must lift and put back.
+SQLITE_DELETE_GUARDS = {
+    "timebank_posting_no_delete": SQLITE_UP[1],
+    "timebank_txn_no_delete": SQLITE_UP[3],
+    "timebank_account_no_delete": SQLITE_UP[4],
+}
+
+PG_UP = [
+    # 1. immutability
+    f"""CREATE OR REPLACE FUNCTION timebank_refuse_change() RETURNS trigger AS $$
+        BEGIN
+          RAISE EXCEPTION '{IMMUTABLE_MESSAGE} (% on %)', TG_OP, TG_TABLE_NAME
+            USING ERRCODE = 'integrity_constraint_violation';
+        END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER timebank_posting_immutable BEFORE UPDATE OR DELETE ON timebank_posting
+        FOR EACH ROW EXECUTE FUNCTION timebank_refuse_change();""",
+    """CREATE TRIGGER timebank_txn_immutable BEFORE UPDATE OR DELETE ON timebank_ledgertransaction
+        FOR EACH ROW EXECUTE FUNCTION timebank_refuse_change();""",
+    """CREATE TRIGGER timebank_account_no_delete BEFORE DELETE ON timebank_account
+        FOR EACH ROW EXECUTE FUNCTION timebank_refuse_change();""",
+    # 2 + 3. a posting goes into an unsealed transaction and is applied to its account at once
+    """CREATE OR REPLACE FUNCTION timebank_posting_apply() RETURNS trigger AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM timebank_ledgertransaction WHERE id = NEW.transaction_id) THEN
+            RAISE EXCEPTION 'timebank transaction % is sealed: postings cannot be added to it', NEW.transaction_id
+              USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          UPDATE timebank_account
+             SET balance = balance + NEW.amount,
+                 earned = earned + (CASE WHEN NEW.kind = 'earn' THEN NEW.amount ELSE 0 END),
+                 last_posting_id = NEW.id
+           WHERE id = NEW.account_id;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'timebank posting to an unknown account %', NEW.account_id
+              USING ERRCODE = 'foreign_key_violation';
+          END IF;
+          RETURN NEW;
+        END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER timebank_posting_apply BEFORE INSERT ON timebank_posting
+        FOR EACH ROW EXECUTE FUNCTION timebank_posting_apply();""",
+    """CREATE OR REPLACE FUNCTION timebank_account_guard() RETURNS trigger AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN
+            IF NEW.balance <> 0 OR NEW.earned <> 0 OR NEW.last_posting_id IS NOT NULL THEN
+              RAISE EXCEPTION 'timebank accounts start at zero' USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            RETURN NEW;
+          END IF;
+          IF NEW.kind IS DISTINCT FROM OLD.kind OR NEW.user_id IS DISTINCT FROM OLD.user_id
+             OR NEW.policy_id IS DISTINCT FROM OLD.policy_id OR NEW.shard IS DISTINCT FROM OLD.shard
+             OR NEW.id IS DISTINCT FROM OLD.id THEN
+            RAISE EXCEPTION 'timebank account identity cannot change' USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          IF (NEW.balance, NEW.earned) IS DISTINCT FROM (OLD.balance, OLD.earned)
+             OR NEW.last_posting_id IS DISTINCT FROM OLD.last_posting_id THEN
+            -- depth 1 is a statement from a client; the posting trigger's own UPDATE runs at depth 2
+            IF pg_trigger_depth() < 2 THEN
+              RAISE EXCEPTION 'timebank balances change only by posting'
+                USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+          END IF;
+          RETURN NEW;
+        END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER timebank_account_guard BEFORE INSERT OR UPDATE ON timebank_account
+        FOR EACH ROW EXECUTE FUNCTION timebank_account_guard();""",
+    # 2. the transaction row seals balanced postings ...
+    """CREATE OR REPLACE FUNCTION timebank_txn_balanced() RETURNS trigger AS $$
+        DECLARE n integer; total numeric;
+        BEGIN
+          SELECT COUNT(*), COALESCE(SUM(amount), 0) INTO n, total
+            FROM timebank_posting WHERE transaction_id = NEW.id;
+          IF n < 2 OR n <> NEW.posting_count OR total <> 0 THEN
+            RAISE EXCEPTION 'timebank transaction % does not balance (% postings, declared %, sum %)',
+              NEW.id, n, NEW.posting_count, total USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          RETURN NEW;
+        END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER timebank_txn_balanced BEFORE INSERT ON timebank_ledgertransaction
+        FOR EACH ROW EXECUTE FUNCTION timebank_txn_balanced();""",
+    # ... and COMMIT re-checks every transaction that received a posting.
+    """CREATE OR REPLACE FUNCTION timebank_posting_committed() RETURNS trigger AS $$
+        DECLARE n integer; total numeric; declared integer;
+        BEGIN
+          SELECT posting_count INTO declared FROM timebank_ledgertransaction WHERE id = NEW.transaction_id;
+          IF declared IS NULL THEN
+            RAISE EXCEPTION 'timebank posting % has no transaction row', NEW.id
+              USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          SELECT COUNT(*), COALESCE(SUM(amount), 0) INTO n, total
+            FROM timebank_posting WHERE transaction_id = NEW.transaction_id;
+          IF n <> declared OR total <> 0 THEN
+            RAISE EXCEPTION 'timebank transaction % does not balance at commit (% postings, declared %, sum %)',
+              NEW.transaction_id, n, declared, total USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          RETURN NULL;
+        END; $$ LANGUAGE plpgsql;""",
+    """CREATE CONSTRAINT TRIGGER timebank_posting_committed AFTER INSERT ON timebank_posting
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION timebank_posting_committed();""",
+]
+PG_DOWN = [
+    "DROP TRIGGER IF EXISTS timebank_posting_committed ON timebank_posting;",
+    "DROP TRIGGER IF EXISTS timebank_txn_balanced ON timebank_ledgertransaction;",
+    "DROP TRIGGER IF EXISTS timebank_account_guard ON timebank_account;",
+    "DROP TRIGGER IF EXISTS timebank_posting_apply ON timebank_posting;",
+    "DROP TRIGGER IF EXISTS timebank_account_no_delete ON timebank_account;",
+    "DROP TRIGGER IF EXISTS timebank_txn_immutable ON timebank_ledgertransaction;",
+    "DROP TRIGGER IF EXISTS timebank_posting_immutable ON timebank_posting;",
+    "DROP FUNCTION IF EXISTS timebank_posting_committed();",
+    "DROP FUNCTION IF EXISTS timebank_txn_balanced();",
+    "DROP FUNCTION IF EXISTS timebank_account_guard();",
+    "DROP FUNCTION IF EXISTS timebank_posting_apply();",
+    "DROP FUNCTION IF EXISTS timebank_refuse_change();",
+]
+
+
+def install(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    statements = PG_UP if schema_editor.connection.vendor == "postgresql" else SQLITE_UP
+    for sql in statements:
+        schema_editor.execute(sql, params=None)
+
+
+def uninstall(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    statements = PG_DOWN if schema_editor.connection.vendor == "postgresql" else SQLITE_DOWN
+    for sql in statements:
+        schema_editor.execute(sql, params=None)

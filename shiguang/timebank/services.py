@@ -1,0 +1,1122 @@
+"""Every write of the time bank. Each public service is one database transaction that checks everything
+before writing, writes a balanced transaction through `_write`, records an audit event and queues the
+notifications (delivered after commit).
+
+Concurrency: the accounts a transaction takes hours from are locked (`SELECT ... FOR UPDATE`) in one global
+order — people, community pools, the priority pool, system accounts; by id within each — so two writers
+never wait on each other in a cycle (the priority pool, the one account that may join the set late for a cap
+overflow, sorts after everything a service locks itself; the issuance/redemption rows are taken last, by the
+posting trigger). Balances are checked only under those locks. Everything that needs no lock (policy,
+accounts, the transaction id, notifications) happens before them, and the audit event — whose hash chain
+serialises every writer on one head row — is recorded last, so both kinds of lock are held as briefly as
+possible. Idempotency keys are unique in the database: the loser of a race rolls back to its savepoint and
+returns the winner's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Max, Value, When
+from django.utils.translation import gettext as _
+
+from shiguang.accounts.choices import Role
+from shiguang.core import audit, clock
+from shiguang.core.errors import Conflict, Forbidden, ValidationFailed
+from shiguang.core.scoping import get_scoped, in_scope
+from shiguang.people.choices import LivingArrangement
+from shiguang.places.models import Community
+from shiguang.timebank import selectors
+from shiguang.timebank.choices import (
+    AccountKind,
+    HelpCategory,
+    PoolChoice,
+    PostingKind,
+    RedeemMode,
+    TransactionKind,
+)
+from shiguang.timebank.models import (
+    DEFAULT_STAR_THRESHOLDS,
+    DEFAULT_WEIGHTS,
+    MINUTES_PER_HOUR,
+    Account,
+    LedgerTransaction,
+    Posting,
+    TimebankPolicy,
+    minutes_to_hours,
+)
+
+# Issuance and redemption are split over a few accounts per policy version so that writers posting services
+# at the same time do not all queue on one row (each provider always mints from the same shard).
+SYSTEM_SHARDS = 128
+MAX_KEY_LENGTH = 200
+MAX_NOTE_LENGTH = 500
+MIN_WEIGHT, MAX_WEIGHT = Decimal("0.10"), Decimal("5.00")
+MAX_CAP_HOURS = 100_000
+MAX_CREDIT_HOURS = 1_000
+
+
+# --- small helpers ------------------------------------------------------------------------------------------
+
+
+def hours_label(minutes: int) -> str:
+    return f"{minutes_to_hours(minutes):,}"
+
+
+def _whole_minutes(value: Any, field: str = "minutes", *, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(fields={field: [_("请填写整数分钟。")]})
+    if value <= 0:
+        raise ValidationFailed(fields={field: [_("时长必须大于0。")]})
+    if value > maximum:
+        raise ValidationFailed(
+            fields={field: [_("时长不合理：最多 %(hours)s 小时。") % {"hours": hours_label(maximum)}]}
+        )
+    return value
+
+
+def hours_to_minutes(value: Any, field: str = "hours") -> int:
+    """Pages take hours (up to two decimals); the ledger counts whole minutes (half a minute rounds up)."""
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(fields={field: [_("请填写小时数，例如 1.5。")]}) from None
+    if not hours.is_finite() or hours.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValidationFailed(fields={field: [_("小时数最多保留两位小数。")]})
+    minutes = int((hours * MINUTES_PER_HOUR).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if minutes <= 0:
+        raise ValidationFailed(fields={field: [_("时长必须大于0。")]})
+    return minutes
+
+
+def _text(value: Any, field: str, *, required: bool, limit: int = MAX_NOTE_LENGTH) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else None
+    if text is None:
+        raise ValidationFailed(fields={field: [_("格式不正确。")]})
+    if required and not text:
+        raise ValidationFailed(fields={field: [_("请填写此项。")]})
+    if len(text) > limit:
+        raise ValidationFailed(fields={field: [_("最多 %(n)s 个字。") % {"n": limit}]})
+    return text
+
+
+def _key(value: Any, field: str = "idempotency_key", *, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed(fields={field: [_("缺少幂等键。")]})
+    if len(value) > MAX_KEY_LENGTH:
+        raise ValidationFailed(fields={field: [_("幂等键过长（最多200个字符）。")]})
+    return value.strip()
+
+
+def _weighted(minutes: int, weight: Decimal) -> int:
+    return int((Decimal(minutes) * weight).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _require_active(user: Any, field: str) -> None:
+    if user is None or getattr(user, "pk", None) is None:
+        raise ValidationFailed(fields={field: [_("找不到该用户。")]})
+    if not user.is_active:
+        raise ValidationFailed(fields={field: [_("该账户已停用。")]})
+
+
+def _acting_for(actor: Any, person: Any) -> Any:
+    """Who the change is on behalf of: None when the person acts for themselves; a staff member in whose
+    scope the person is may act for them (elders without a phone); anyone else is refused."""
+    if actor is not None and actor.pk == person.pk:
+        return None
+    if selectors.is_staff(actor) and in_scope(person, actor):
+        return person
+    raise Forbidden(_("只能操作自己的时间账户；工作人员可为辖区内的居民代办。"))
+
+
+def _policy() -> TimebankPolicy:
+    """The policy in force, saved (the default version 1 is written the first time the ledger is used)."""
+    policy = selectors.policy_in_force()
+    if policy.pk is None:
+        defaults = selectors.default_policy()
+        policy, _created = TimebankPolicy.objects.get_or_create(
+            version=1,
+            defaults={
+                f.name: getattr(defaults, f.name)
+                for f in TimebankPolicy._meta.concrete_fields
+                if f.name not in ("id", "version")
+            },
+        )
+    return policy
+
+
+# --- accounts -----------------------------------------------------------------------------------------------
+
+
+def _get_or_create(lookup: dict[str, Any], defaults: dict[str, Any]) -> Account:
+    account = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(**lookup, **defaults)
+    except IntegrityError:  # created by a concurrent writer
+        return Account.objects.get(**lookup)
+
+
+def person_account(user: Any) -> Account:
+    """The person's account, opened on first use."""
+    return _get_or_create(
+        {"kind": AccountKind.PERSON, "user": user},
+        {"community_id": getattr(user, "community_id", None), "min_balance": 0},
+    )
+
+
+def community_pool_account(community: Community) -> Account:
+    return _get_or_create({"kind": AccountKind.COMMUNITY_POOL, "community": community}, {"min_balance": 0})
+
+
+def priority_pool_account() -> Account:
+    return _get_or_create({"kind": AccountKind.PRIORITY_POOL}, {"min_balance": 0})
+
+
+def _system_account(kind: str, policy: TimebankPolicy, shard_of: int) -> Account:
+    floor = None if kind == AccountKind.ISSUANCE else 0
+    return _get_or_create(
+        {"kind": kind, "policy": policy, "shard": shard_of % SYSTEM_SHARDS}, {"min_balance": floor}
+    )
+
+
+def _lock(accounts: Iterable[Account]) -> dict[int, Account]:
+    """Lock the accounts (fresh rows) in the one global order: people, community pools, the priority pool,
+    then the system accounts; by id within each. Services never lock issuance or redemption accounts
+    themselves (they have no floor to check when credited or minted from): the posting trigger takes those
+    rows last, which keeps the same order."""
+    ids = {a.id for a in accounts}
+    rows = (
+        Account.objects.select_for_update()
+        .filter(id__in=ids)
+        .annotate(
+            lock_rank=Case(
+                When(kind=AccountKind.COMMUNITY_POOL, then=Value(1)),
+                When(kind=AccountKind.PRIORITY_POOL, then=Value(2)),
+                When(kind__in=[AccountKind.ISSUANCE, AccountKind.REDEMPTION], then=Value(3)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("lock_rank", "id")
+    )
+    return {a.id: a for a in rows}
+
+
+def _floor_for(account: Account, policy: TimebankPolicy, *, spending: bool) -> int | None:
+    """The lowest balance this change may leave: 0, or minus the elder credit limit when an elder spends
+    hours on a service (never for transfers); None for the issuance accounts."""
+    if account.kind == AccountKind.ISSUANCE:
+        return None
+    if (
+        spending
+        and account.kind == AccountKind.PERSON
+        and account.user is not None
+        and account.user.role == Role.ELDER
+    ):
+        return -policy.elder_credit_limit_minutes
+    return 0
+
+
+# --- the one writer -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    account: Account
+    amount: int
+    kind: str
+
+
+def _next_transaction_id() -> int:
+    """Transactions are written after their postings, so their id is taken first (from the sequence on
+    PostgreSQL; on SQLite the writer holds the database write lock, so the next number is free)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))")
+        else:
+            cursor.execute(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence"
+                " WHERE name = 'timebank_ledgertransaction'), 0),"
+                " COALESCE((SELECT MAX(id) FROM timebank_ledgertransaction), 0)) + 1"
+            )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def _write(
+    *,
+    kind: str,
+    policy: TimebankPolicy,
+    lines: list[Line],
+    locked: dict[int, Account],
+    spending: bool = False,
+    txn_id: int | None = None,
+    **fields: Any,
+) -> LedgerTransaction:
+    """Check the lines against the locked balances, then write postings and the sealing transaction row.
+
+    Every account that loses hours and has a floor must be locked (its balance is checked here); accounts
+    that only gain, and the issuance accounts (no floor), are applied by the trigger without a prior lock.
+    """
+    lines = [line for line in lines if line.amount != 0]
+    if len(lines) < 2 or sum(line.amount for line in lines) != 0:
+        raise RuntimeError("a ledger transaction needs at least two postings summing to zero")
+    delta: dict[int, int] = defaultdict(int)
+    by_id: dict[int, Account] = {}
+    for line in lines:
+        delta[line.account.id] += line.amount
+        by_id[line.account.id] = line.account
+    for account_id, change in delta.items():
+        floor = _floor_for(by_id[account_id], policy, spending=spending)
+        if floor is None or change >= 0:
+            continue
+        if account_id not in locked:
+            raise RuntimeError(f"account {account_id} loses hours but was not locked")
+        account = locked[account_id]
+        if account.balance + change < floor:
+            raise Conflict(
+                _("%(account)s余额不足：现有 %(have)s 小时，需要 %(need)s 小时。")
+                % {
+                    "account": account,
+                    "have": hours_label(account.balance),
+                    "need": hours_label(-change),
+                },
+                code="insufficient_balance",
+            )
+        if floor < 0 and (account.min_balance is None or account.min_balance > floor):
+            # the database floor is a backstop: lowered (never raised) to the credit an elder was granted
+            Account.objects.filter(pk=account_id).update(min_balance=floor)
+    txn_id = txn_id or _next_transaction_id()
+    now = clock.now()
+    # Credits first: the trigger applies postings one row at a time and the floor CHECK sees every step, so an
+    # account whose net change is fine (e.g. a reversal of earn -W and overflow +X) must never dip on the way.
+    lines.sort(key=lambda line: -line.amount)
+    Posting.objects.bulk_create(
+        [
+            Posting(
+                transaction_id=txn_id,
+                account_id=line.account.id,
+                amount=line.amount,
+                kind=line.kind,
+                policy=policy,
+                created_at=now,
+            )
+            for line in lines
+        ]
+    )
+    return LedgerTransaction.objects.create(
+        id=txn_id, kind=kind, policy=policy, created_at=now, posting_count=len(lines), **fields
+    )
+
+
+def _credit_person(
+    account: Account, amount: int, kind: str, policy: TimebankPolicy, pool: Account | None
+) -> list[Line]:
+    """Credit a person's account; whatever would lift it above the cap is passed on to the priority pool."""
+    lines = [Line(account, amount, kind)]
+    if account.kind != AccountKind.PERSON:
+        return lines
+    room = max(0, policy.cap_minutes - max(account.balance, 0))
+    overflow = max(0, amount - room)
+    if overflow:
+        if pool is None:
+            raise RuntimeError("overflow needs the priority pool locked")
+        lines += [
+            Line(account, -overflow, PostingKind.OVERFLOW_OUT),
+            Line(pool, overflow, PostingKind.OVERFLOW_IN),
+        ]
+    return lines
+
+
+def _may_overflow(account: Account, amount: int, policy: TimebankPolicy) -> bool:
+    return account.kind == AccountKind.PERSON and account.balance + amount > policy.cap_minutes
+
+
+def _lock_with_pool(
+    accounts: list[Account], credited: Account, amount: int, policy: TimebankPolicy
+) -> tuple[dict[int, Account], Account | None]:
+    """Lock `accounts`; add the priority pool when the credit may cross the cap (checked again under lock —
+    the pool sorts after every account a caller locks itself, so taking it afterwards keeps the order)."""
+    pool = priority_pool_account() if _may_overflow(credited, amount, policy) else None
+    locked = _lock([*accounts, *([pool] if pool else [])])
+    if pool is None and _may_overflow(locked[credited.id], amount, policy):
+        pool = priority_pool_account()
+        locked.update(_lock([pool]))
+    return locked, (locked[pool.id] if pool else None)
+
+
+def _existing(key: str | None) -> LedgerTransaction | None:
+    if key is None:
+        return None
+    return LedgerTransaction.objects.filter(idempotency_key=key).first()
+
+
+def _notify(user: Any, template: str, data: dict[str, Any], *, key: str, link: str = "") -> None:
+    """Queue a message in this transaction (delivered after commit); a message with the same key that a
+    concurrent call queued first counts as sent."""
+    from shiguang.notify import services as notify
+
+    if user is None or not user.is_active:
+        return
+    try:
+        with transaction.atomic():
+            notify.enqueue(
+                recipient=user, template=template, data=data, dedupe_key=f"timebank:{key}", link=link
+            )
+    except IntegrityError:
+        pass
+
+
+def _link(name: str) -> str:
+    from django.urls import reverse as url
+
+    return url(name)
+
+
+# --- services: earning and spending -------------------------------------------------------------------------
+
+
+def _authorize_service(actor: Any, provider: Any, receiver: Any) -> Any:
+    """Who may confirm that a service happened: the receiver, their family, or staff in whose scope the
+    provider or receiver is (or the system, actor None). The provider never confirms their own hours."""
+    if actor is None:
+        return None
+    if actor.pk == provider.pk:
+        raise Forbidden(_("服务时长需要由受助方或工作人员确认，不能由服务者本人登记。"))
+    if actor.pk == receiver.pk:
+        return None
+    if selectors.is_staff(actor):
+        if in_scope(receiver, actor) or in_scope(provider, actor):
+            return receiver
+        raise Forbidden(_("只能为本辖区的服务登记时长。"))
+    if selectors.is_relative(actor, receiver):
+        return receiver
+    raise Forbidden(_("只有受助长者、其家属或工作人员可以确认服务时长。"))
+
+
+def _same_request(existing: LedgerTransaction, **expected: Any) -> LedgerTransaction:
+    for field, value in expected.items():
+        if getattr(existing, field) != value:
+            raise Conflict(
+                _("该幂等键已用于另一笔不同的记录（交易 #%(id)s）。") % {"id": existing.pk},
+                code="idempotency_mismatch",
+            )
+    return existing
+
+
+@transaction.atomic
+def post_service(
+    *,
+    actor: Any,
+    idempotency_key: str,
+    provider: Any,
+    receiver: Any,
+    minutes: int,
+    category: str,
+    source: str,
+) -> LedgerTransaction:
+    """Post the hours of one confirmed service to the provider, exactly once per `idempotency_key`.
+
+    The policy in force decides the weight of the category (hours = minutes x weight / 60, rounded to the
+    minute), the cap (what would lift the provider above it goes to the priority pool) and whether the
+    receiver pays with hours they hold (redeem mode "on_service": up to their balance, plus the elder credit
+    limit; the rest is free to them). The same key again returns the first transaction; the same key with
+    different details is a 409.
+    """
+    key = _key(idempotency_key) or ""
+    _require_active(provider, "provider")
+    _require_active(receiver, "receiver")
+    expected = {
+        "kind": TransactionKind.SERVICE,
+        "provider_id": provider.pk,
+        "receiver_id": receiver.pk,
+        "minutes": minutes,
+        "category": category,
+    }
+    existing = _existing(key)
+    if existing is not None:
+        return _same_request(existing, **expected)
+    policy = _policy()
+    minutes = _whole_minutes(minutes, maximum=policy.max_service_minutes)
+    if category not in HelpCategory.values:
+        raise ValidationFailed(fields={"category": [_("未知的服务类别。")]})
+    if provider.pk == receiver.pk:
+        raise ValidationFailed(fields={"receiver": [_("服务者和受助者不能是同一人。")]})
+    source = _text(source, "source", required=True, limit=120)
+    on_behalf_of = _authorize_service(actor, provider, receiver)
+    weight = policy.weight(category)
+    amount = _weighted(minutes, weight)
+    if amount <= 0:
+        raise ValidationFailed(fields={"minutes": [_("折算后的时长为0。")]})
+    link = _link("timebank:mine")  # resolved before any lock is held (the first call loads the URLconf)
+    account = person_account(provider)
+    issuance = _system_account(AccountKind.ISSUANCE, policy, account.id)
+    payer = selectors.account_of(receiver) if policy.redeem_mode == RedeemMode.ON_SERVICE else None
+    retire = _system_account(AccountKind.REDEMPTION, policy, payer.id) if payer is not None else None
+    community_id = getattr(receiver, "community_id", None) or account.community_id
+    txn_id = _next_transaction_id()
+    # Everything that needs no lock happens before the accounts are locked, so the locks are held briefly.
+    _notify(
+        provider,
+        "timebank.earned",
+        {
+            "hours": hours_label(amount),
+            "category": str(HelpCategory(category).label),
+            "receiver": str(receiver),
+        },
+        key=f"earned:{key}",
+        link=link,
+    )
+    common = {
+        "actor": actor,
+        "on_behalf_of": on_behalf_of,
+        "provider": provider,
+        "receiver": receiver,
+        "community_id": community_id,
+        "category": category,
+        "source": source,
+        "minutes": minutes,
+        "weight": weight,
+    }
+    redemption = None
+    try:
+        with transaction.atomic():
+            locked, pool = _lock_with_pool([account, *([payer] if payer else [])], account, amount, policy)
+            earner = locked[account.id]
+            earned_before = earner.earned
+            txn = _write(
+                kind=TransactionKind.SERVICE,
+                policy=policy,
+                locked=locked,
+                txn_id=txn_id,
+                lines=[
+                    Line(issuance, -amount, PostingKind.MINT),
+                    *_credit_person(earner, amount, PostingKind.EARN, policy, pool),
+                ],
+                idempotency_key=key,
+                amount=amount,
+                **common,
+            )
+            if payer is not None and retire is not None:
+                paying = locked[payer.id]
+                floor = _floor_for(paying, policy, spending=True) or 0
+                paid = min(amount, max(0, paying.balance - floor))
+                if paid > 0:
+                    redemption = _write(
+                        kind=TransactionKind.REDEMPTION,
+                        policy=policy,
+                        locked=locked,
+                        spending=True,
+                        lines=[
+                            Line(paying, -paid, PostingKind.SPEND),
+                            Line(retire, paid, PostingKind.RETIRE),
+                        ],
+                        idempotency_key=f"{key}#redeem",
+                        amount=paid,
+                        related=txn,
+                        note=_("受助时自动兑换"),
+                        **common,
+                    )
+    except IntegrityError:  # the key was posted by a concurrent call: return that transaction
+        existing = _existing(key)
+        if existing is None:
+            raise
+        return _same_request(existing, **expected)
+    before = selectors.star_level_for_minutes(earned_before, policy.thresholds)
+    after = selectors.star_level_for_minutes(earned_before + amount, policy.thresholds)
+    if after > before:
+        _notify(provider, "timebank.star", {"stars": after}, key=f"star:{provider.pk}:{after}")
+    if redemption is not None:
+        _notify(
+            receiver,
+            "timebank.redeemed",
+            {"hours": hours_label(redemption.amount)},
+            key=f"redeemed:{redemption.pk}",
+            link=link,
+        )
+        audit.record(
+            "timebank.service.redeemed",
+            actor=actor,
+            target=redemption,
+            on_behalf_of=on_behalf_of,
+            data={
+                "service": txn.pk,
+                "person": receiver.pk,
+                "amount": redemption.amount,
+                "policy": policy.version,
+            },
+        )
+    # Last, so the single audit-chain head row is held only from here to COMMIT.
+    audit.record(
+        "timebank.service.posted",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={
+            "provider": provider.pk,
+            "receiver": receiver.pk,
+            "minutes": minutes,
+            "category": category,
+            "weight": str(weight),
+            "amount": amount,
+            "policy": policy.version,
+            "source": source,
+        },
+    )
+    return txn
+
+
+@transaction.atomic
+def redeem_service(
+    *,
+    actor: Any,
+    idempotency_key: str,
+    person: Any,
+    minutes: int,
+    category: str,
+    source: str,
+    note: str = "",
+) -> LedgerTransaction:
+    """Spend hours on a service the person receives (hours redeem services only, never cash).
+
+    The hours are taken at the category's weight, from the person's balance plus, for elders, the policy's
+    credit limit; they are retired to the policy's redemption account. Allowed unless the redeem mode is
+    "off". The same key returns the first redemption.
+    """
+    key = _key(idempotency_key)
+    _require_active(person, "person")
+    expected = {
+        "kind": TransactionKind.REDEMPTION,
+        "receiver_id": person.pk,
+        "minutes": minutes,
+        "category": category,
+    }
+    existing = _existing(key)
+    if existing is not None:
+        return _same_request(existing, **expected)
+    policy = _policy()
+    if policy.redeem_mode == RedeemMode.OFF:
+        raise Conflict(_("当前政策没有开放用时间兑换服务。"), code="redeem_off")
+    minutes = _whole_minutes(minutes, maximum=policy.max_service_minutes)
+    if category not in HelpCategory.values:
+        raise ValidationFailed(fields={"category": [_("未知的服务类别。")]})
+    source = _text(source, "source", required=True, limit=120)
+    note = _text(note, "note", required=False)
+    on_behalf_of = _acting_for(actor, person)
+    weight = policy.weight(category)
+    amount = _weighted(minutes, weight)
+    account = person_account(person)
+    retire = _system_account(AccountKind.REDEMPTION, policy, account.id)
+    try:
+        with transaction.atomic():
+            locked = _lock([account])
+            txn = _write(
+                kind=TransactionKind.REDEMPTION,
+                policy=policy,
+                locked=locked,
+                spending=True,
+                lines=[
+                    Line(locked[account.id], -amount, PostingKind.SPEND),
+                    Line(retire, amount, PostingKind.RETIRE),
+                ],
+                idempotency_key=key,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                receiver=person,
+                community_id=account.community_id,
+                category=category,
+                source=source,
+                minutes=minutes,
+                weight=weight,
+                amount=amount,
+                note=note,
+            )
+    except IntegrityError:
+        existing = _existing(key)
+        if existing is None:
+            raise
+        return _same_request(existing, **expected)
+    audit.record(
+        "timebank.service.redeemed",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={"person": person.pk, "amount": amount, "category": category, "policy": policy.version},
+    )
+    return txn
+
+
+# --- services: giving ---------------------------------------------------------------------------------------
+
+
+def _giving_minutes(minutes: Any, policy: TimebankPolicy) -> int:
+    return _whole_minutes(minutes, maximum=policy.cap_minutes)
+
+
+@transaction.atomic
+def transfer(
+    *,
+    actor: Any,
+    sender: Any,
+    recipient: Any,
+    minutes: int,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Give hours to a relative (FamilyLink) or to an elder who meets the policy's rule (e.g. 80+ and living
+    alone). Never above the sender's balance (no credit for transfers); what would lift the recipient above
+    the cap goes to the priority pool."""
+    key = _key(idempotency_key, required=False)
+    _require_active(sender, "sender")
+    existing = _existing(key)
+    if existing is not None:
+        return _same_request(existing, kind=TransactionKind.TRANSFER, provider_id=sender.pk, amount=minutes)
+    policy = _policy()
+    minutes = _giving_minutes(minutes, policy)
+    note = _text(note, "note", required=False)
+    on_behalf_of = _acting_for(actor, sender)
+    verdict = selectors.recipient_eligibility(policy, sender, recipient)
+    if not verdict.eligible:
+        raise ValidationFailed(
+            verdict.reason, fields={"recipient": [verdict.reason]}, code="ineligible_recipient"
+        )
+    source_account = person_account(sender)
+    target = person_account(recipient)
+    link = _link("timebank:mine")
+    txn_id = _next_transaction_id()
+    _notify(
+        recipient,
+        "timebank.received",
+        {"hours": hours_label(minutes), "sender": str(sender)},
+        key=f"received:{txn_id}",
+        link=link,
+    )
+    try:
+        with transaction.atomic():
+            locked, pool = _lock_with_pool([source_account, target], target, minutes, policy)
+            txn = _write(
+                kind=TransactionKind.TRANSFER,
+                policy=policy,
+                locked=locked,
+                txn_id=txn_id,
+                lines=[
+                    Line(locked[source_account.id], -minutes, PostingKind.TRANSFER_OUT),
+                    *_credit_person(locked[target.id], minutes, PostingKind.TRANSFER_IN, policy, pool),
+                ],
+                idempotency_key=key,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                provider=sender,
+                receiver=recipient,
+                community_id=source_account.community_id,
+                amount=minutes,
+                note=note,
+                source=verdict.relation,
+            )
+    except IntegrityError:
+        existing = _existing(key)
+        if existing is None:
+            raise
+        return _same_request(existing, kind=TransactionKind.TRANSFER, provider_id=sender.pk, amount=minutes)
+    audit.record(
+        "timebank.transfer.made",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={
+            "sender": sender.pk,
+            "recipient": recipient.pk,
+            "amount": minutes,
+            "relation": verdict.relation,
+            "policy": policy.version,
+        },
+    )
+    return txn
+
+
+def _pool_account_for(pool: str, community: Community | None) -> Account:
+    if pool == PoolChoice.PRIORITY:
+        return priority_pool_account()
+    if pool == PoolChoice.COMMUNITY:
+        if community is None:
+            raise ValidationFailed(fields={"community": [_("请选择社区。")]})
+        return community_pool_account(community)
+    raise ValidationFailed(fields={"pool": [_("请选择优先长者池或社区互助池。")]})
+
+
+@transaction.atomic
+def donate(
+    *,
+    actor: Any,
+    sender: Any,
+    pool: str,
+    minutes: int,
+    community: Community | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Give hours to a community's mutual-aid pool (the sender's own community unless another is named) or
+    to the district's priority-elder pool. Never above the balance."""
+    key = _key(idempotency_key, required=False)
+    _require_active(sender, "sender")
+    existing = _existing(key)
+    if existing is not None:
+        return _same_request(existing, kind=TransactionKind.DONATION, provider_id=sender.pk, amount=minutes)
+    policy = _policy()
+    minutes = _giving_minutes(minutes, policy)
+    note = _text(note, "note", required=False)
+    on_behalf_of = _acting_for(actor, sender)
+    if pool == PoolChoice.COMMUNITY and community is None and getattr(sender, "community_id", None):
+        community = Community.objects.filter(pk=sender.community_id).first()
+    target = _pool_account_for(pool, community)
+    source_account = person_account(sender)
+    try:
+        with transaction.atomic():
+            locked = _lock([source_account])
+            txn = _write(
+                kind=TransactionKind.DONATION,
+                policy=policy,
+                locked=locked,
+                lines=[
+                    Line(locked[source_account.id], -minutes, PostingKind.TRANSFER_OUT),
+                    Line(target, minutes, PostingKind.TRANSFER_IN),
+                ],
+                idempotency_key=key,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                provider=sender,
+                community_id=target.community_id or source_account.community_id,
+                amount=minutes,
+                note=note,
+                source=pool,
+            )
+    except IntegrityError:
+        existing = _existing(key)
+        if existing is None:
+            raise
+        return _same_request(existing, kind=TransactionKind.DONATION, provider_id=sender.pk, amount=minutes)
+    audit.record(
+        "timebank.donation.made",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={
+            "sender": sender.pk,
+            "pool": pool,
+            "community": target.community_id,
+            "amount": minutes,
+            "policy": policy.version,
+        },
+    )
+    return txn
+
+
+@transaction.atomic
+def pool_grant(
+    *,
+    actor: Any,
+    pool: str,
+    recipient: Any,
+    minutes: int,
+    reason: str,
+    community: Community | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Staff give hours from a pool to an elder: a community worker from their community's pool to an elder
+    of that community; district staff from the priority pool to an elder meeting the policy's rule."""
+    key = _key(idempotency_key, required=False)
+    _require_active(recipient, "recipient")
+    existing = _existing(key)
+    if existing is not None:
+        return _same_request(existing, kind=TransactionKind.GRANT, receiver_id=recipient.pk, amount=minutes)
+    policy = _policy()
+    minutes = _giving_minutes(minutes, policy)
+    reason = _text(reason, "reason", required=True)
+    if not selectors.is_staff(actor):
+        raise Forbidden(_("只有工作人员可以从互助池发放时间。"))
+    profile = getattr(recipient, "elder_profile", None)
+    if pool == PoolChoice.PRIORITY:
+        if not selectors.is_district(actor):
+            raise Forbidden(_("优先长者池由区民政局工作人员发放。"))
+        ok, why = selectors.priority_eligible(policy, recipient)
+        if not ok:
+            raise ValidationFailed(
+                why + " " + selectors.rule_text(policy),
+                fields={"recipient": [why]},
+                code="ineligible_recipient",
+            )
+    elif pool == PoolChoice.COMMUNITY:
+        if community is None:
+            raise ValidationFailed(fields={"community": [_("请选择社区。")]})
+        if not in_scope(community, actor):
+            raise Forbidden(_("只能发放本辖区社区互助池的时间。"))
+        if profile is None or profile.community_id != community.pk:
+            raise ValidationFailed(
+                _("社区互助池只发放给本社区登记的长者。"),
+                fields={"recipient": [_("对方不是本社区登记的长者。")]},
+                code="ineligible_recipient",
+            )
+    source = _pool_account_for(pool, community)
+    target = person_account(recipient)
+    link = _link("timebank:mine")
+    txn_id = _next_transaction_id()
+    _notify(
+        recipient,
+        "timebank.received",
+        {"hours": hours_label(minutes), "sender": str(source)},
+        key=f"received:{txn_id}",
+        link=link,
+    )
+    try:
+        with transaction.atomic():
+            locked = _lock([source, target])
+            room = policy.cap_minutes - locked[target.id].balance
+            if minutes > room:
+                raise Conflict(
+                    _("对方账户将超过上限 %(cap)s 小时，最多还能发放 %(room)s 小时。")
+                    % {"cap": hours_label(policy.cap_minutes), "room": hours_label(max(room, 0))},
+                    code="over_cap",
+                )
+            txn = _write(
+                kind=TransactionKind.GRANT,
+                policy=policy,
+                locked=locked,
+                txn_id=txn_id,
+                lines=[
+                    Line(locked[source.id], -minutes, PostingKind.TRANSFER_OUT),
+                    Line(locked[target.id], minutes, PostingKind.TRANSFER_IN),
+                ],
+                idempotency_key=key,
+                actor=actor,
+                on_behalf_of=recipient,
+                receiver=recipient,
+                community_id=source.community_id or target.community_id,
+                amount=minutes,
+                note=reason,
+                source=pool,
+            )
+    except IntegrityError:
+        existing = _existing(key)
+        if existing is None:
+            raise
+        return _same_request(existing, kind=TransactionKind.GRANT, receiver_id=recipient.pk, amount=minutes)
+    audit.record(
+        "timebank.pool.granted",
+        actor=actor,
+        target=txn,
+        on_behalf_of=recipient,
+        data={
+            "pool": pool,
+            "community": source.community_id,
+            "recipient": recipient.pk,
+            "amount": minutes,
+            "reason": reason,
+            "policy": policy.version,
+        },
+    )
+    return txn
+
+
+# --- corrections --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reverse(*, actor: Any, transaction_id: int, reason: str) -> LedgerTransaction:
+    """Correct a transaction by posting its exact opposite (the original stays, marked as reversed).
+
+    Staff only, within their scope. Reversing a service also reverses the redemption it caused. Refused
+    (409) when the transaction is itself a reversal, was already reversed, or when an account no longer
+    holds the hours to give back (reverse the later transfer first).
+    """
+    if not selectors.is_staff(actor):
+        raise Forbidden(_("只有工作人员可以冲正。"))
+    reason = _text(reason, "reason", required=True)
+    original = get_scoped(LedgerTransaction.objects.select_related("policy"), actor, pk=transaction_id)
+    if original.kind == TransactionKind.REVERSAL:
+        raise Conflict(_("冲正记录不能再冲正；如需恢复，请重新登记。"), code="reversal_of_reversal")
+    targets = [original]
+    if original.kind == TransactionKind.SERVICE:
+        targets += list(
+            LedgerTransaction.objects.filter(
+                related=original, kind=TransactionKind.REDEMPTION, reversal__isnull=True
+            )
+        )
+    postings = list(
+        Posting.objects.filter(transaction__in=targets).select_related("account__user").order_by("id")
+    )
+    link = _link("timebank:mine")
+    try:
+        with transaction.atomic():
+            locked = _lock([p.account for p in postings])
+            made = []
+            for target in targets:
+                if LedgerTransaction.objects.filter(reverses=target).exists():
+                    raise Conflict(
+                        _("交易 #%(id)s 已经冲正过。") % {"id": target.pk}, code="already_reversed"
+                    )
+                lines = [
+                    Line(locked[p.account_id], -p.amount, p.kind)
+                    for p in postings
+                    if p.transaction_id == target.pk
+                ]
+                made.append(
+                    _write(
+                        kind=TransactionKind.REVERSAL,
+                        policy=target.policy,
+                        locked=locked,
+                        spending=target.kind == TransactionKind.REDEMPTION,
+                        lines=lines,
+                        idempotency_key=f"reversal:{target.pk}",
+                        actor=actor,
+                        provider_id=target.provider_id,
+                        receiver_id=target.receiver_id,
+                        community_id=target.community_id,
+                        category=target.category,
+                        source=target.source,
+                        minutes=target.minutes,
+                        weight=target.weight,
+                        amount=target.amount,
+                        note=reason,
+                        reverses=target,
+                    )
+                )
+                audit.record(
+                    "timebank.transaction.reversed",
+                    actor=actor,
+                    target=made[-1],
+                    data={
+                        "reverses": target.pk,
+                        "kind": target.kind,
+                        "amount": target.amount,
+                        "reason": reason,
+                    },
+                )
+    except IntegrityError:
+        raise Conflict(_("该交易刚刚已被冲正。"), code="already_reversed") from None
+    people = {p.account.user for p in postings if p.account.user is not None}
+    for person in people:
+        _notify(
+            person,
+            "timebank.reversed",
+            {"id": original.pk, "kind": str(original.get_kind_display()), "reason": reason},
+            key=f"reversed:{made[0].pk}:{person.pk}",
+            link=link,
+        )
+    return made[0]
+
+
+# --- policy -------------------------------------------------------------------------------------------------
+
+
+def _parse_weights(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise ValidationFailed(fields={"weights": [_("折算系数格式不正确。")]})
+    unknown = sorted(set(raw) - set(HelpCategory.values))
+    if unknown:
+        raise ValidationFailed(fields={"weights": [_("未知的服务类别：%(c)s") % {"c": "、".join(unknown)}]})
+    weights = dict(DEFAULT_WEIGHTS)
+    errors: dict[str, list[str]] = {}
+    for category, value in raw.items():
+        try:
+            weight = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            errors[f"weight_{category}"] = [_("请填写数字。")]
+            continue
+        if not weight.is_finite() or not (MIN_WEIGHT <= weight <= MAX_WEIGHT):
+            errors[f"weight_{category}"] = [_("系数应在 0.1 到 5 之间。")]
+            continue
+        weights[category] = str(weight.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return weights
+
+
+def _parse_int(value: Any, field: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or not lo <= value <= hi:
+        raise ValidationFailed(fields={field: [_("应在 %(lo)s 到 %(hi)s 之间。") % {"lo": lo, "hi": hi}]})
+    return int(value)
+
+
+@transaction.atomic
+def policy_create(
+    *,
+    actor: Any,
+    weights: dict[str, Any],
+    cap_hours: int = 1500,
+    elder_credit_limit_hours: int = 0,
+    redeem_mode: str = RedeemMode.ON_REQUEST,
+    relatives_eligible: bool = True,
+    recipient_min_age: int = 80,
+    recipient_living_arrangements: list[str] | None = None,
+    star_thresholds_hours: list[int] | None = None,
+    max_service_minutes: int = 720,
+    effective_from: dt.datetime | None = None,
+    note: str = "",
+) -> TimebankPolicy:
+    """A new policy version (district staff). It applies to postings from `effective_from` (now by default,
+    never in the past); earlier postings keep the version they were computed with."""
+    if not selectors.is_district(actor):
+        raise Forbidden(_("时间银行政策由区民政局工作人员制定。"))
+    now = clock.now()
+    effective_from = effective_from or now
+    if effective_from.tzinfo is None:
+        effective_from = effective_from.replace(tzinfo=clock.SHANGHAI)
+    if effective_from < now - dt.timedelta(minutes=5):
+        raise ValidationFailed(
+            fields={"effective_from": [_("生效时间不能早于现在（已入账的记录不会改变）。")]}
+        )
+    living = list(recipient_living_arrangements if recipient_living_arrangements is not None else ["alone"])
+    if any(v not in LivingArrangement.values for v in living):
+        raise ValidationFailed(fields={"recipient_living_arrangements": [_("未知的居住状况。")]})
+    thresholds = list(star_thresholds_hours or DEFAULT_STAR_THRESHOLDS)
+    if (
+        len(thresholds) != 5
+        or any(isinstance(t, bool) or not isinstance(t, int) or t <= 0 for t in thresholds)
+        or thresholds != sorted(set(thresholds))
+    ):
+        raise ValidationFailed(fields={"star_thresholds_hours": [_("星级门槛应为5个递增的正整数（小时）。")]})
+    if redeem_mode not in RedeemMode.values:
+        raise ValidationFailed(fields={"redeem_mode": [_("未知的兑换方式。")]})
+    fields = {
+        "weights": _parse_weights(weights),
+        "cap_minutes": _parse_int(cap_hours, "cap_hours", 1, MAX_CAP_HOURS) * MINUTES_PER_HOUR,
+        "elder_credit_limit_minutes": _parse_int(
+            elder_credit_limit_hours, "elder_credit_limit_hours", 0, MAX_CREDIT_HOURS
+        )
+        * MINUTES_PER_HOUR,
+        "redeem_mode": redeem_mode,
+        "relatives_eligible": bool(relatives_eligible),
+        "recipient_min_age": _parse_int(recipient_min_age, "recipient_min_age", 60, 120),
+        "recipient_living_arrangements": living,
+        "star_thresholds_hours": thresholds,
+        "max_service_minutes": _parse_int(max_service_minutes, "max_service_minutes", 15, 1440),
+        "note": _text(note, "note", required=True),
+    }
+    if not TimebankPolicy.objects.exists():
+        _policy()  # keep the default as version 1, so earlier postings have a recorded version
+    latest = TimebankPolicy.objects.aggregate(v=Max("version"))["v"] or 0
+    try:
+        with transaction.atomic():
+            policy = TimebankPolicy.objects.create(
+                version=latest + 1, effective_from=effective_from, created_by=actor, created_at=now, **fields
+            )
+    except IntegrityError:
+        raise Conflict(_("有人刚刚发布了新版本，请刷新后重试。")) from None
+    audit.record(
+        "timebank.policy.created",
+        actor=actor,
+        target=policy,
+        data={"version": policy.version, "effective_from": effective_from.isoformat(), **fields},
+    )
+    return policy
