@@ -49,6 +49,7 @@ def database(default: str) -> dict[str, Any]:
             "timeout": 20,
         }
     else:
-        config.setdefault("CONN_MAX_AGE", 60)
-        config["CONN_HEALTH_CHECKS"] = True
+        # ASGI runs each sync request in a fresh thread, so persistent connections would pile up (one per
+        # request) until PostgreSQL refuses clients; pool with PgBouncer in front instead (README).
+        config["CONN_MAX_AGE"] = 0
     return config

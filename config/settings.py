@@ -176,8 +176,26 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NOTIFY_CHANNELS = {
     "in_app": "shiguang.notify.channels.InAppChannel",
     "local_sink": "shiguang.notify.channels.LocalSinkChannel",
+    "sms": "shiguang.sos.channels.SmsGatewayChannel",
+    "voice": "shiguang.sos.channels.VoiceCallChannel",
+    "wechat": "shiguang.sos.channels.WeChatSubscribeChannel",
 }
 NOTIFY_MAX_ATTEMPTS = read("NOTIFY_MAX_ATTEMPTS", int, 5)
+# Gateways for the external channels (docs/sos.md). Unconfigured adapters fail fast (non-retryable) so the
+# fallback channel takes over; demo and tests route alarms to the local sink.
+SMS_GATEWAY_URL = read("SMS_GATEWAY_URL", str, "")
+SMS_API_KEY = read("SMS_API_KEY", str, "")
+SMS_SIGN_NAME = read("SMS_SIGN_NAME", str, "时光家园")
+VOICE_GATEWAY_URL = read("VOICE_GATEWAY_URL", str, "")
+VOICE_API_KEY = read("VOICE_API_KEY", str, "")
+WECHAT_APP_ID = read("WECHAT_APP_ID", str, "")
+WECHAT_APP_SECRET = read("WECHAT_APP_SECRET", str, "")
+WECHAT_SOS_TEMPLATE_ID = read("WECHAT_SOS_TEMPLATE_ID", str, "")
+WECHAT_OPENID_LOOKUP = read("WECHAT_OPENID_LOOKUP", str, "")
+_DEMO = read("DEMO_MODE", bool, False)
+SOS_ALARM_CHANNEL = read("SOS_ALARM_CHANNEL", str, "local_sink" if _DEMO else "sms")
+SOS_ALARM_FALLBACK_CHANNEL = read("SOS_ALARM_FALLBACK_CHANNEL", str, "local_sink" if _DEMO else "voice")
+SOS_DB_THREADS = read("SOS_DB_THREADS", int, 8)
 
 # Content Security Policy: everything is vendored, nothing from a CDN.
 CONTENT_SECURITY_POLICY = {

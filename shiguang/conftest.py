@@ -31,6 +31,17 @@ def make_id_number(birth: dt.date, serial: int = 123, region: str = "440304") ->
     return first17 + id_check_char(first17)
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in zh-Hans: a request with Accept-Language: en leaves English active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def futian(db: Any) -> dict[str, Any]:
     from shiguang.places.models import Community, District, Facility, Street

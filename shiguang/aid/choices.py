@@ -135,6 +135,13 @@ class TimerKind(models.TextChoices):
     OFFER_EXPIRE = "offer_expire", _("服务意向过期")
 
 
+class FeedSort(models.TextChoices):
+    NEAREST = "nearest", _("离我最近")
+    URGENT = "urgent", _("最紧急")
+    SOONEST = "soonest", _("开始时间最早")
+    NEWEST = "newest", _("最新发布")
+
+
 class PreferredGender(models.TextChoices):
     ANY = "", _("不限")
     FEMALE = "female", _("女志愿者")

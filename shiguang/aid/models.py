@@ -50,7 +50,7 @@ def _request_extra(actor: Any) -> Q | None:
 
 
 class HelpRequest(TimeStampedModel):
-    """One elder's request for help, from posting to confirmed hours (see docs/aid.md for the state machine)."""
+    """One elder's request for help, from posting to confirmed hours (state machine: docs/aid.md)."""
 
     elder = models.ForeignKey(
         "people.ElderProfile", on_delete=models.PROTECT, related_name="help_requests", verbose_name=_("长者")
@@ -194,7 +194,7 @@ class Invitation(TimeStampedModel):
 
 
 def _offer_extra(actor: Any) -> Q | None:
-    """Everyone signed in except other volunteers may browse active offers (to ask that volunteer for help)."""
+    """Everyone signed in except other volunteers may browse active offers (to ask that volunteer)."""
     if _is_volunteer(actor):
         return None
     return Q(status=OfferStatus.ACTIVE)
@@ -204,7 +204,10 @@ class HelpOffer(TimeStampedModel):
     """A volunteer's offer: what they can help with, when, and how far they will go."""
 
     volunteer = models.ForeignKey(
-        "people.VolunteerProfile", on_delete=models.CASCADE, related_name="aid_offers", verbose_name=_("志愿者")
+        "people.VolunteerProfile",
+        on_delete=models.CASCADE,
+        related_name="aid_offers",
+        verbose_name=_("志愿者"),
     )
     categories = models.JSONField(_("可提供的帮助"), default=list)
     available_from = models.DateTimeField(_("开始"))
@@ -336,7 +339,9 @@ class Block(TimeStampedModel):
     blocker = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="aid_blocks")
     blocked = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="aid_blocked_by")
     reason = models.CharField(_("原因"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    recorded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
 
     class Meta:
         verbose_name = _("屏蔽")
@@ -355,7 +360,9 @@ class Block(TimeStampedModel):
 class ElderPreference(TimeStampedModel):
     """How an elder wants to be matched (e.g. only women volunteers)."""
 
-    elder = models.OneToOneField("people.ElderProfile", on_delete=models.CASCADE, related_name="aid_preference")
+    elder = models.OneToOneField(
+        "people.ElderProfile", on_delete=models.CASCADE, related_name="aid_preference"
+    )
     volunteer_gender = models.CharField(
         _("志愿者性别"), max_length=8, choices=PreferredGender.choices, blank=True, default=""
     )
@@ -380,7 +387,9 @@ class ElderPreference(TimeStampedModel):
 class ElderCheckinKey(TimeStampedModel):
     """The secret behind an elder's rotating check-in QR code and 6-digit code (encrypted at rest)."""
 
-    elder = models.OneToOneField("people.ElderProfile", on_delete=models.CASCADE, related_name="aid_checkin_key")
+    elder = models.OneToOneField(
+        "people.ElderProfile", on_delete=models.CASCADE, related_name="aid_checkin_key"
+    )
     secret = EncryptedTextField()
     rotated_at = models.DateTimeField(default=clock.now)
 
@@ -456,7 +465,9 @@ class AidPolicy(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(invite_minutes__gte=5, invite_minutes__lte=1440), name="aid_policy_minutes"
             ),
-            models.CheckConstraint(condition=Q(max_rounds__gte=1, max_rounds__lte=10), name="aid_policy_rounds"),
+            models.CheckConstraint(
+                condition=Q(max_rounds__gte=1, max_rounds__lte=10), name="aid_policy_rounds"
+            ),
             models.CheckConstraint(
                 condition=Q(max_active_tasks__gte=1, max_active_tasks__lte=20), name="aid_policy_load"
             ),
@@ -499,7 +510,9 @@ class AidTimer(DueWork):
     """A due-time row: reminders, expiries and dispatch rounds, claimed by the `aid.timers` worker handler."""
 
     kind = models.CharField(max_length=16, choices=TimerKind.choices)
-    request = models.ForeignKey(HelpRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        HelpRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     offer = models.ForeignKey(HelpOffer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     round = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -185,6 +185,13 @@ def build(*, scale: str, rng: random.Random) -> str:
     )
 
     # --- training: sessions, certifications, insurance, recruitment -----------------------------------------
+    if not Course.objects.exists():  # a flushed database (demo_data --reset) lost the migration's seed
+        import importlib
+
+        from django.apps import apps as django_apps
+
+        seed = importlib.import_module("shiguang.community.migrations.0003_seed_training_courses").seed
+        seed(django_apps, None)
     courses = list(Course.objects.filter(active=True).order_by("id"))
     sessions = 0
     for offset, course in enumerate(courses):

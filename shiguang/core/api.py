@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -61,6 +62,14 @@ class BearerAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
+    """Session auth for pages' own API calls. Without a session cookie it steps aside (no CSRF check), so
+    bearer-token clients reach BearerAuth instead of failing the session's CSRF check."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:

@@ -952,6 +952,7 @@ def current_version(match: Match) -> AgreementVersion | None:
     return match.agreements.exclude(status=AgreementStatus.SUPERSEDED).order_by("-number").first()
 
 
+@transaction.atomic
 def install_default_clauses() -> int:
     """Install the legal centre's starting clause set when the library has no homeshare clause at all (a new
     or flushed database); legal advisors then maintain them. Returns how many were written."""

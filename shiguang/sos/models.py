@@ -1,9 +1,9 @@
 """Emergency call (紧急呼叫): alarms, escalation policies and steps, duty rosters, devices, daily check-in.
 
 Reliability rests on two rules. (1) An alarm and its first escalation step are written in one transaction, and
-every later step is a row with a due time (`EscalationStep`) that a worker claims with SELECT … FOR UPDATE SKIP
-LOCKED and completes in the same transaction; a killed worker's transaction rolls back and the step is taken by
-the next worker. (2) Notifications are outbox rows with a dedupe key per (alarm, tier, recipient).
+every later step is a row with a due time (`EscalationStep`) that a worker claims with SELECT ... FOR UPDATE
+SKIP LOCKED and completes in the same transaction; a killed worker's transaction rolls back and the step is
+taken by the next worker. (2) Notifications are outbox rows with a dedupe key per (alarm, tier, recipient).
 """
 
 from __future__ import annotations
@@ -372,7 +372,10 @@ class DutyShift(TimeStampedModel):
         verbose_name=_("社区"),
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sos_shifts", verbose_name=_("值班人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sos_shifts",
+        verbose_name=_("值班人"),
     )
     role = models.CharField(_("值班类型"), max_length=16, choices=DutyRole.choices)
     starts_at = models.DateTimeField(_("开始"))

@@ -1,4 +1,4 @@
-"""Escalation policies: the defaults, validation of a new version, and which version applies to a community."""
+"""Escalation policies: the defaults, and validation of a new version."""
 
 from __future__ import annotations
 
@@ -32,8 +32,18 @@ def default_tiers() -> list[dict[str, Any]]:
     channel, fallback = default_channel(), default_fallback()
     return [
         {"audience": Audience.VOLUNTEERS, "deadline_seconds": 30, "channel": channel, "fallback_channel": ""},
-        {"audience": Audience.WORKER, "deadline_seconds": 60, "channel": channel, "fallback_channel": fallback},
-        {"audience": Audience.FAMILY, "deadline_seconds": 120, "channel": channel, "fallback_channel": fallback},
+        {
+            "audience": Audience.WORKER,
+            "deadline_seconds": 60,
+            "channel": channel,
+            "fallback_channel": fallback,
+        },
+        {
+            "audience": Audience.FAMILY,
+            "deadline_seconds": 120,
+            "channel": channel,
+            "fallback_channel": fallback,
+        },
         {
             "audience": Audience.STREET_OFFICER,
             "deadline_seconds": 180,
@@ -110,6 +120,11 @@ def validate_tiers(tiers: Any) -> tuple[list[dict[str, Any]], dict[str, list[str
         if fallback and fallback == channel:
             errors[f"{key}.fallback_channel"] = [_("备用渠道应与首选渠道不同。")]
         clean.append(
-            {"audience": audience, "deadline_seconds": deadline, "channel": channel, "fallback_channel": fallback}
+            {
+                "audience": audience,
+                "deadline_seconds": deadline,
+                "channel": channel,
+                "fallback_channel": fallback,
+            }
         )
     return clean, errors

@@ -53,3 +53,16 @@ def test_places_and_coverage(futian, worker_a, login):
     coverage = client.get("/api/v1/places/coverage").json()
     assert coverage["ageing_communities"] == 3 and coverage["covered"] == 1
     assert len(client.get("/api/v1/places/facilities").json()) == 1
+
+
+def test_bearer_clients_can_post_without_csrf(elder_a, client):
+    from shiguang.accounts.services import token_issue
+
+    key = token_issue(user=elder_a.user, name="app")[1]
+    response = client.post(
+        "/api/v1/notifications/read",
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 200

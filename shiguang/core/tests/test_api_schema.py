@@ -27,6 +27,19 @@ class BearerToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """As Django's test client does: keep request_finished from closing the test transaction's connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(params=["elder", "worker"])
 def persona_token(request, elder_a, worker_a):
     from shiguang.accounts.services import token_issue
