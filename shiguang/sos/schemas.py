@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 OutcomeId = Literal["fall", "medical", "fire", "intruder", "false_alarm", "other"]
 AudienceId = Literal["volunteers", "worker", "family", "street_officer"]
@@ -283,10 +284,16 @@ class SosPlanIn(Schema):
     deadline: dt.time
 
 
+WALL_CLOCK = "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$"
+
+
 class SosPlanOut(Schema):
     elder_id: int
     elder: str
-    deadline: dt.time
+    # A wall-clock time in Shenzhen, "HH:MM:SS" (OpenAPI's "time" format would demand an offset).
+    deadline: Annotated[
+        dt.time, WithJsonSchema({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$"})
+    ]
     active: bool
     next_check: dt.datetime
     miss_streak: int

@@ -823,6 +823,7 @@ def checkin_enroll(*, actor: Any, elder: ElderProfile, deadline: dt.time) -> Che
     are told."""
     if not _may_manage_checkin(actor, elder):
         raise Forbidden()
+    deadline = deadline.replace(tzinfo=None, microsecond=0)  # a wall-clock time in Shenzhen; offsets ignored
     if not dt.time(6, 0) <= deadline <= dt.time(22, 0):
         raise ValidationFailed(fields={"deadline": [_("截止时间应在 6:00 到 22:00 之间。")]})
     now = clock.now()

@@ -11,6 +11,7 @@ import schemathesis
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()).include(
     path_regex="^/api/v1/aid/"
@@ -55,4 +56,5 @@ def persona_token(request, elder, worker_a, volunteer):
 @schema.parametrize()
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 def test_aid_api_conforms_to_its_schema(case, persona_token):
-    case.call_and_validate()
+    # As in core/tests/test_api_schema.py: a declared 422 for a combination the schema can't express is fine.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance, negative_data_rejection])
