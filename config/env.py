@@ -32,7 +32,7 @@ def read(name: str, cast: Any = str, default: Any = environ.Env.NOTSET) -> Any:
 
 
 def database(default: str) -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", default)
+    url = os.environ.get("DATABASE_URL") or default  # empty means "use the default"
     try:
         config = environ.Env.db_url_config(url)
     except Exception as exc:  # environ raises several types for malformed URLs
