@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
@@ -126,6 +126,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
         # A number the database cannot hold (SQLite OverflowError, PostgreSQL "out of range") is bad input.
         return error_response(api, request, 422, {"code": "invalid", "message": _("数值超出允许范围。")})
+
+    @api.exception_handler(IntegrityError)
+    def integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # SQLite reports an integer it cannot store as "datatype mismatch": bad input, not a conflict.
+        if "datatype mismatch" in str(exc):
+            return error_response(api, request, 422, {"code": "invalid", "message": _("数值超出允许范围。")})
+        return error_response(
+            api, request, 409, {"code": "conflict", "message": _("该操作与当前状态冲突，请刷新后重试。")}
+        )
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
