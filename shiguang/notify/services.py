@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from shiguang.core import clock
@@ -40,17 +40,22 @@ def enqueue(
         existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    with transaction.atomic():
-        note = Notification.objects.create(
-            recipient=recipient,
-            template=template,
-            data=data or {},
-            channel=channel,
-            link=link,
-            dedupe_key=dedupe_key,
-            fallback_channel=fallback_channel,
-            priority=priority,
-        )
+    try:
+        with transaction.atomic():  # savepoint: losing a dedupe race must not break the caller
+            note = Notification.objects.create(
+                recipient=recipient,
+                template=template,
+                data=data or {},
+                channel=channel,
+                link=link,
+                dedupe_key=dedupe_key,
+                fallback_channel=fallback_channel,
+                priority=priority,
+            )
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        return Notification.objects.get(dedupe_key=dedupe_key)  # another process queued it first
     if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
         transaction.on_commit(lambda: deliver(note.id))
     return note
