@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from shiguang.community.services._common import describe_when
+from shiguang.core.api import RowId
 
 # --- activities ---------------------------------------------------------------------------------------------
 
@@ -757,7 +758,7 @@ class CaseIn(Schema):
     hours: float | None = None
     outcome: str = Field("", max_length=2000)
     quotes: list[QuoteIn] = []
-    person_ids: list[int] = []
+    person_ids: list[RowId] = Field([], max_length=100)
 
 
 class CasePatch(Schema):
@@ -769,7 +770,7 @@ class CasePatch(Schema):
     hours: float | None = None
     outcome: str | None = Field(None, max_length=2000)
     quotes: list[QuoteIn] | None = None
-    person_ids: list[int] | None = None
+    person_ids: list[RowId] | None = Field(None, max_length=100)
 
 
 class ReviewIn(Schema):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -32,6 +32,11 @@ ERRORS: dict[int, Any] = {
     422: ErrorOut,
     429: ErrorOut,
 }
+
+
+# A row id as clients send it in bodies: bounded to what a 64-bit primary key can hold, so a huge number is a
+# named 422 at the boundary rather than a database error.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def user_of(request: HttpRequest) -> Any:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from shiguang.core.api import page_limit, page_offset, responses, user_of
+from shiguang.core.api import RowId, page_limit, page_offset, responses, user_of
 from shiguang.notify import selectors, services
 from shiguang.notify.models import Notification
 from shiguang.notify.templates_registry import render
@@ -29,7 +29,7 @@ class InboxOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[RowId] | None = Field(None, max_length=1000)
 
 
 class MarkedOut(Schema):

@@ -54,37 +54,85 @@
     if (!list || !window.EventSource) return;
     const state = document.getElementById("console-state");
     const cardUrl = list.dataset.cardUrl;
+    const wanted = {};    // alarm id -> newest version announced
+    const loading = {};   // alarm id -> a card request is in flight
+    let lost = null;      // while the stream is down: a timer re-reading the whole list
+
+    function versionOf(card) { return card ? parseInt(card.dataset.version, 10) || 0 : 0; }
+
+    // One request per card at a time; when it lands and a newer version was announced meanwhile, or the
+    // request failed, ask again (after a pause on failure). A card is never left as a bare placeholder.
+    function load(id) {
+      if (loading[id]) return;
+      loading[id] = true;
+      let ok = false;
+      fetch(cardUrl.replace(/\/0\/$/, "/" + id + "/"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.text(); })
+        .then(function (html) {
+          const holder = document.createElement("template");
+          holder.innerHTML = html.trim();
+          const fresh = holder.content.firstElementChild;
+          const card = document.getElementById("alarm-" + id);
+          if (fresh && card) {
+            card.replaceWith(fresh);
+            if (window.htmx) window.htmx.process(fresh);
+          }
+          ok = true;
+        })
+        .catch(function () { /* retried below */ })
+        .then(function () {
+          loading[id] = false;
+          refreshTitle();
+          if (versionOf(document.getElementById("alarm-" + id)) < (wanted[id] || 0)) {
+            window.setTimeout(function () { load(id); }, ok ? 0 : 3000);
+          }
+        });
+    }
+
+    function resync() {
+      // The stream was down: events may have been missed, so read the list as the server has it now.
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
+        .then(function (html) {
+          const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("alarms");
+          if (!fresh) return;
+          list.innerHTML = fresh.innerHTML;
+          if (window.htmx) window.htmx.process(list);
+          refreshTitle();
+        })
+        .catch(function () { /* next round */ });
+    }
+
     const source = new EventSource(list.dataset.stream);
-    source.addEventListener("open", function () { if (state) state.textContent = state.dataset.live; });
-    source.addEventListener("error", function () { if (state) state.textContent = state.dataset.lost; });
+    source.addEventListener("open", function () {
+      if (state) state.textContent = state.dataset.live;
+      if (lost) { window.clearInterval(lost); lost = null; resync(); }
+    });
+    source.addEventListener("error", function () {
+      if (state) state.textContent = state.dataset.lost;
+      if (!lost) lost = window.setInterval(resync, 20000);
+    });
     source.addEventListener("alarm", function (event) {
       let data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
       let card = document.getElementById("alarm-" + data.id);
-      const known = card ? parseInt(card.dataset.version, 10) || 0 : 0;
-      if (card && known >= data.version) return;
+      if (card && versionOf(card) >= data.version) return;
+      wanted[data.id] = Math.max(wanted[data.id] || 0, data.version);
       const wasOpen = card && card.dataset.status === "open";
       if (!card) {
+        // A placeholder until the server's card arrives; "loading" so nothing mistakes it for the card.
         const empty = document.getElementById("no-alarms");
         if (empty) empty.remove();
         card = document.createElement("article");
         card.id = "alarm-" + data.id;
         card.className = "alarm-card alarm-" + data.status;
         card.dataset.version = "0";
-        card.dataset.status = data.status;
+        card.dataset.status = "loading";
         card.textContent = data.elder + " · " + data.status_label;
         list.prepend(card);
       }
       if (data.status === "open" && !wasOpen) beep();
-      if (window.htmx) {
-        window.htmx.ajax("GET", cardUrl.replace(/\/0\/$/, "/" + data.id + "/"), { target: card, swap: "outerHTML" })
-          .then(refreshTitle);
-      } else {
-        card.dataset.version = String(data.version);
-        card.dataset.status = data.status;
-        card.textContent = data.elder + " · " + data.status_label;
-        refreshTitle();
-      }
+      load(data.id);
     });
     refreshTitle();
   }
