@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
 
 
+# Staff who act for elders and volunteers of their place (legal advisors are staff, but not these).
+WORKER_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN})
+
 STAFF_ROLES = frozenset(
     {Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.LEGAL_ADVISOR, Role.ADMIN}
 )

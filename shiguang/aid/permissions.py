@@ -8,17 +8,9 @@ from shiguang.accounts.choices import Role
 from shiguang.aid.choices import TAKEABLE, RatingDirection, RequestStatus, Side
 from shiguang.aid.models import Dispute, HelpRequest, Invitation, Rating
 from shiguang.core import clock
-from shiguang.core.scoping import in_scope
+from shiguang.core.scoping import is_worker, is_worker_for
 
-WORKER_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN})
-
-
-def is_worker(actor: Any) -> bool:
-    return bool(actor.is_superuser or actor.role in WORKER_ROLES)
-
-
-def is_worker_for(actor: Any, elder: Any) -> bool:
-    return is_worker(actor) and in_scope(elder, actor)
+__all__ = ["is_worker", "is_worker_for"]  # re-exported: the aid views and services ask here
 
 
 def is_family_of(actor: Any, elder: Any) -> bool:

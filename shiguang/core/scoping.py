@@ -78,3 +78,19 @@ def get_scoped(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:
 
 def in_scope(obj: models.Model, actor: Any) -> bool:
     return scoped(type(obj)._default_manager.filter(pk=obj.pk), actor).exists()
+
+
+def is_worker(actor: Any) -> bool:
+    """A signed-in worker (community, street, district staff, admin): one who acts for others in a place."""
+    from shiguang.accounts.choices import WORKER_ROLES
+
+    return bool(
+        actor is not None
+        and actor.is_authenticated
+        and (actor.is_superuser or getattr(actor, "role", None) in WORKER_ROLES)
+    )
+
+
+def is_worker_for(actor: Any, obj: models.Model) -> bool:
+    """A worker whose place contains `obj` (the one check services use before acting for someone)."""
+    return is_worker(actor) and in_scope(obj, actor)

@@ -23,7 +23,7 @@ from shiguang.accounts.validators import normalize_id_number, validate_id_number
 from shiguang.core import audit, clock
 from shiguang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shiguang.core.masking import mask_id_number, mask_phone
-from shiguang.core.scoping import get_scoped, in_scope
+from shiguang.core.scoping import get_scoped, in_scope, is_worker
 from shiguang.homeshare import agreements, features
 from shiguang.homeshare.choices import (
     FORBIDDEN_HELP_LABELS,
@@ -75,7 +75,6 @@ from shiguang.places.models import Community
 
 log = logging.getLogger(__name__)
 
-WORKER_ROLES = {Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
 YOUTH_KINDS = (VolunteerKind.GRADUATE, VolunteerKind.TRAINEE_LAWYER, VolunteerKind.YOUNG_PROFESSIONAL)
 LANGUAGE_IDS = {k for k, _label in LANGUAGES}
 MIN_REFERENCES = 2
@@ -99,10 +98,6 @@ def _locked(model: Any, actor: Any, pk: Any, *related: str) -> Any:
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-
-
-def is_worker(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.role in WORKER_ROLES or user.is_superuser))
 
 
 def require_worker(actor: Any, obj: Any) -> None:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from shiguang.accounts import services as account_services
 from shiguang.accounts.validators import birth_date_from_id, normalize_id_number, normalize_phone
 from shiguang.core.errors import DomainError, Forbidden
-from shiguang.core.scoping import in_scope
+from shiguang.core.scoping import in_scope, is_worker
 from shiguang.people import services
 from shiguang.people.choices import LANGUAGES, SKILLS, Gender, Hukou, LivingArrangement, VolunteerKind
 from shiguang.people.selectors import find_elder_by_id_number
@@ -580,7 +580,7 @@ def import_workbook(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Check every row of an .xlsx roster and, if allowed, register the people in it (see the module doc)."""
-    if not (getattr(actor, "is_superuser", False) or getattr(actor, "role", None) in services.WORKER_ROLES):
+    if not is_worker(actor):
         raise Forbidden(_("只有社区、街道或区的工作人员可以导入名单。"))
     step = progress or _no_progress
     report = ImportReport(dry_run=dry_run, valid_only=valid_only)

@@ -23,7 +23,7 @@ from shiguang.accounts.validators import (
 from shiguang.core import audit, clock
 from shiguang.core.errors import Conflict, Forbidden, ValidationFailed
 from shiguang.core.masking import MASKERS
-from shiguang.core.scoping import in_scope
+from shiguang.core.scoping import in_scope, is_worker, is_worker_for
 from shiguang.people import assessment
 from shiguang.people.choices import (
     FamilyRelation,
@@ -43,7 +43,6 @@ from shiguang.people.models import (
 from shiguang.people.selectors import find_elder_by_id_number
 from shiguang.places.models import Community
 
-WORKER_ROLES = {Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
 SENSITIVE_ELDER_FIELDS = ("id_number", "phone", "address", "health_notes")
 
 
@@ -53,7 +52,7 @@ def _messages(exc: ValidationError) -> list[str]:
 
 def _require_worker_for(actor: User, community: Community) -> None:
     """Only staff whose place contains `community` may register or act for elders there."""
-    if actor.role not in WORKER_ROLES and not actor.is_superuser:
+    if not is_worker(actor):
         raise Forbidden(_("只有社区工作人员可以为长者登记。"))
     if not in_scope(community, actor):
         raise Forbidden(_("您只能为本辖区的长者登记。"))
@@ -193,7 +192,7 @@ EDITABLE_ELDER_FIELDS = {
 
 @transaction.atomic
 def elder_update(*, actor: User, elder: ElderProfile, changes: dict[str, Any]) -> ElderProfile:
-    if not (actor.pk == elder.user_id or (actor.role in WORKER_ROLES and in_scope(elder, actor))):
+    if not (actor.pk == elder.user_id or is_worker_for(actor, elder)):
         raise Forbidden()
     unknown = set(changes) - EDITABLE_ELDER_FIELDS - {"health_notes"}
     if unknown:
@@ -265,7 +264,7 @@ def masked(elder: ElderProfile) -> dict[str, str]:
 def emergency_contact_add(
     *, actor: User, elder: ElderProfile, name: str, relation: str, phone: str, priority: int = 1
 ) -> EmergencyContact:
-    if not (actor.pk == elder.user_id or (actor.role in WORKER_ROLES and in_scope(elder, actor))):
+    if not (actor.pk == elder.user_id or is_worker_for(actor, elder)):
         raise Forbidden()
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -292,7 +291,7 @@ def emergency_contact_add(
 
 @transaction.atomic
 def family_link(*, actor: User, elder: ElderProfile, family_user: User, relation: str) -> FamilyLink:
-    if not (actor.pk == elder.user_id or (actor.role in WORKER_ROLES and in_scope(elder, actor))):
+    if not (actor.pk == elder.user_id or is_worker_for(actor, elder)):
         raise Forbidden()
     if family_user.role != Role.FAMILY:
         raise ValidationFailed(fields={"family_user": [_("该账户不是家属账户。")]})
@@ -385,7 +384,7 @@ def volunteer_register(
 def volunteer_verify(
     *, actor: User, volunteer: VolunteerProfile, approve: bool, note: str = ""
 ) -> VolunteerProfile:
-    if actor.role not in WORKER_ROLES or not in_scope(volunteer, actor):
+    if not is_worker_for(actor, volunteer):
         raise Forbidden()
     volunteer = VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
     if volunteer.verification_status != VerificationStatus.PENDING:
@@ -412,7 +411,7 @@ def assessment_record(
     assessed_on: dt.date | None = None,
     note: str = "",
 ) -> CapabilityAssessment:
-    if actor.role not in WORKER_ROLES or not in_scope(elder, actor):
+    if not is_worker_for(actor, elder):
         raise Forbidden(_("只有本辖区工作人员可以录入能力评估。"))
     assessed_on = assessed_on or clock.today()
     if assessed_on > clock.today():

@@ -9,19 +9,12 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from shiguang.accounts.choices import Role
+from shiguang.accounts.choices import WORKER_ROLES, Role
 from shiguang.core import clock
 from shiguang.core.errors import Forbidden
-from shiguang.core.scoping import in_scope
+from shiguang.core.scoping import in_scope, is_worker
 
-WORKER_ROLES = {Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
 APPROVER_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
-
-
-def is_worker(actor: Any) -> bool:
-    return bool(
-        actor is not None and actor.is_authenticated and (actor.is_superuser or actor.role in WORKER_ROLES)
-    )
 
 
 def require_worker(actor: Any, message: Any = None) -> None:

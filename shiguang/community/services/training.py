@@ -27,7 +27,6 @@ from shiguang.community.models import (
     VolunteerRecruitment,
 )
 from shiguang.community.services._common import (
-    WORKER_ROLES,
     add_months,
     describe_when,
     facility_in_scope,
@@ -36,7 +35,7 @@ from shiguang.community.services._common import (
 )
 from shiguang.core import audit, clock
 from shiguang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shiguang.core.scoping import in_scope
+from shiguang.core.scoping import in_scope, is_worker_for
 from shiguang.places.choices import FacilityStatus
 
 EXPIRY_REMINDER_DAYS = 30
@@ -45,7 +44,7 @@ RESULTS_EDITABLE_FOR = dt.timedelta(days=30)
 
 
 def _require_worker(actor: Any, volunteer: Any) -> None:
-    if not (actor.is_superuser or (actor.role in WORKER_ROLES and in_scope(volunteer, actor))):
+    if not is_worker_for(actor, volunteer):
         raise Forbidden(_("只有本辖区工作人员可以记录志愿者资质。"))
 
 
