@@ -186,6 +186,20 @@ def seed(writers: int) -> dict[str, Any]:
 # --- writers ------------------------------------------------------------------------------------------------
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend, from /proc (same machine only)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def writer(
     url: str,
     index: int,
@@ -235,6 +249,7 @@ def writer(
         connections.close_all()
         return
     deadline = time.monotonic() + seconds
+    client0, server0 = time.process_time(), backend_cpu_seconds()
     i = 0
     while time.monotonic() < deadline:
         i += 1
@@ -270,8 +285,12 @@ def writer(
             counts[f"refused:{exc.code}"] += 1
         except Exception as exc:
             counts[f"error:{type(exc).__name__}"] += 1
+    server1 = backend_cpu_seconds()
+    cpu = {"client": time.process_time() - client0}
+    if server0 is not None and server1 is not None:
+        cpu["server"] = server1 - server0
     connections.close_all()
-    out.put(dict(counts))
+    out.put((dict(counts), cpu))
 
 
 def run_phase(
@@ -378,8 +397,13 @@ def run_phase(
     committed = LedgerTransaction.objects.count() - before
     report = verify_ledger()
     totals: collections.Counter[str] = collections.Counter()
-    for r in results:
-        totals.update(r)
+    cpu: collections.Counter[str] = collections.Counter()
+    for calls, used in results:
+        totals.update(calls)
+        cpu.update(used)
+    # CPU per committed transaction, the writers' Python plus their PostgreSQL backends (the server's
+    # background work, WAL writer and checkpoints are left out, so this is a floor).
+    cpu_ms = (cpu["client"] + cpu["server"]) * 1000 / committed if committed else None
     lock_samples = sum(waits.values())
     return {
         "writers": writers,
@@ -391,6 +415,9 @@ def run_phase(
         "calls": dict(totals),
         "lock_wait_share": round(lock_samples / samples[0], 3) if samples[0] else None,
         "waits": dict(waits.most_common(5)),
+        "cpu_ms_per_tx": round(cpu_ms, 2) if cpu_ms else None,
+        "client_cpu_ms_per_tx": round(cpu["client"] * 1000 / committed, 2) if committed else None,
+        "server_cpu_ms_per_tx": round(cpu["server"] * 1000 / committed, 2) if committed else None,
     }
 
 
@@ -431,6 +458,11 @@ def main() -> int:
         main_phase = run_phase(url, seed_data, args.writers, args.seconds, sample=True)
         log(f"main: {main_phase['tps']} tps, {main_phase['violations']} violations, {main_phase['calls']}")
         log(
+            f"main: {main_phase['cpu_ms_per_tx']} ms CPU per transaction "
+            f"(writers {main_phase['client_cpu_ms_per_tx']}, "
+            f"PostgreSQL backends {main_phase['server_cpu_ms_per_tx']})"
+        )
+        log(
             f"main: share of samples waiting on a lock {main_phase['lock_wait_share']}: {main_phase['waits']}"
         )
         diagnosis: dict[str, Any] = {}
@@ -468,6 +500,15 @@ def main() -> int:
         "refused": {
             k: v for k, v in main_phase["calls"].items() if not k.startswith(("service", "transfer", "don"))
         },
+        "cpu_ms_per_tx": main_phase["cpu_ms_per_tx"],
+        "client_cpu_ms_per_tx": main_phase["client_cpu_ms_per_tx"],
+        "server_cpu_ms_per_tx": main_phase["server_cpu_ms_per_tx"],
+        # At that CPU cost, the cores 1,000 tps would need (CPU-bound, no lock waits assumed).
+        "cores_for_1000_tps": round(main_phase["cpu_ms_per_tx"], 1) if main_phase["cpu_ms_per_tx"] else None,
+        "tps_ceiling_here": round(os.cpu_count() * 1000 / main_phase["cpu_ms_per_tx"], 1)
+        if main_phase["cpu_ms_per_tx"]
+        else None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result, ensure_ascii=False))

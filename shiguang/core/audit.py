@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,34 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# Appends go to one of CHAINS independent hash chains, each with its own head row. A writer locks a head
+# no other transaction holds (FOR UPDATE SKIP LOCKED), so concurrent writers never queue behind one row;
+# each chain is still strictly linear (its head stays locked until the writer's COMMIT) and verifiable alone.
+CHAINS = 32
+_LAST_CHAIN = "_shiguang_audit_chain"
+
+
+def _lock_head() -> AuditHead:
+    connection = transaction.get_connection()
+    if not connection.features.has_select_for_update_skip_locked:  # SQLite serialises writers: one chain
+        return AuditHead.objects.select_for_update().get_or_create(id=1)[0]
+    free = AuditHead.objects.select_for_update(skip_locked=True)
+    # The chain this connection used last: if this transaction already holds it (several events in one
+    # transaction) or nobody does, take it again; SKIP LOCKED only skips rows other transactions hold.
+    last = getattr(connection, _LAST_CHAIN, None)
+    head: AuditHead | None = free.filter(id=last).first() if last else None
+    if head is None:
+        head = free.order_by("id").first()
+    if head is None and AuditHead.objects.count() < CHAINS:
+        # A fresh (or flushed) database: create the heads once, then take a free one.
+        AuditHead.objects.bulk_create([AuditHead(id=n) for n in range(1, CHAINS + 1)], ignore_conflicts=True)
+        head = free.order_by("id").first()
+    if head is None:  # every chain busy: wait for one
+        head = AuditHead.objects.select_for_update().get(id=random.randint(1, CHAINS))
+    setattr(connection, _LAST_CHAIN, head.id)
+    return head
+
+
 def record(
     code: str,
     *,
@@ -51,7 +80,7 @@ def record(
     """Append one event. Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction it records")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    head = _lock_head()
     event = AuditEvent(
         created_at=clock.now(),
         code=code,
@@ -60,11 +89,12 @@ def record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None and target.pk is not None else "",
         data=_json_safe(data or {}),
+        chain=head.id,
         prev_hash=head.last_hash,
     )
     event.hash = compute_hash(head.last_hash, event)
     event.save()
-    AuditHead.objects.filter(id=1).update(last_hash=event.hash, count=models.F("count") + 1)
+    AuditHead.objects.filter(id=head.id).update(last_hash=event.hash, count=models.F("count") + 1)
     return event
 
 
@@ -77,16 +107,22 @@ class ChainReport:
 
 
 def verify_chain() -> ChainReport:
-    prev = GENESIS
+    """Recompute every chain in id order (ids grow within a chain: each is assigned under its head's lock) and
+    compare each chain's newest event with its head row. Names the first broken event."""
+    last: dict[int, str] = {}
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        prev = last.get(event.chain, GENESIS)
         if event.prev_hash != prev:
             return ChainReport(False, checked, event.id, "prev_hash does not match the previous event")
         if compute_hash(prev, event) != event.hash:
             return ChainReport(False, checked, event.id, "content does not match its hash")
-        prev = event.hash
+        last[event.chain] = event.hash
         checked += 1
-    head = AuditHead.objects.filter(id=1).first()
-    if head is not None and head.last_hash != prev:
-        return ChainReport(False, checked, None, "the newest events are missing (head does not match)")
+    heads = dict(AuditHead.objects.values_list("id", "last_hash"))
+    for chain in sorted(set(heads) | set(last)):
+        if heads.get(chain, GENESIS) != last.get(chain, GENESIS):
+            return ChainReport(
+                False, checked, None, f"the newest events of chain {chain} are missing (head does not match)"
+            )
     return ChainReport(True, checked)

@@ -51,6 +51,8 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("对象类型"), max_length=80, blank=True)
     target_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
+    # Which of core.audit.CHAINS hash chains this event extends; prev_hash is that chain's previous event.
+    chain = models.PositiveSmallIntegerField(default=1)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -74,7 +76,8 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """Single row holding the latest hash; locked while appending so the chain stays linear."""
+    """The head of one audit hash chain (id = chain number): its latest hash, locked while appending so the
+    chain stays linear. core.audit spreads writers over several chains."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -23,3 +23,17 @@ def dispatch(worker: str) -> int:
         if not handled:
             return total
         total += handled
+
+
+def append_audit_pairs(n: int, tag: str) -> int:
+    """Transactions that each write two events and stay open a moment, so concurrent writers overlap."""
+    import time
+
+    from shiguang.core import audit
+
+    for i in range(n):
+        with transaction.atomic():
+            audit.record("test.pair", data={"tag": tag, "i": i, "half": 1})
+            time.sleep(0.01)
+            audit.record("test.pair", data={"tag": tag, "i": i, "half": 2})
+    return n

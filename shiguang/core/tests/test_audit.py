@@ -43,6 +43,41 @@ def test_tampered_row_is_detected_and_named(elder_a, elder_b):
         call_command("verify_audit")
 
 
+def _record_on(chain: int, code: str) -> int:
+    from shiguang.core import audit
+
+    setattr(connection, audit._LAST_CHAIN, chain)  # the chain this connection takes next, when free
+    with transaction.atomic():
+        event = audit.record(code)
+    assert event.chain == chain
+    return event.id
+
+
+@pytest.mark.postgres
+def test_each_chain_is_verified_on_its_own(db):
+    for code in ("a1", "a2"):
+        _record_on(1, code)
+    second = [_record_on(2, code) for code in ("b1", "b2", "b3")]
+    _record_on(1, "a3")
+    assert verify_chain().ok
+    _tamper(second[1])
+    report = verify_chain()
+    assert not report.ok and report.broken_id == second[1]
+
+
+@pytest.mark.postgres
+def test_a_chain_missing_its_newest_events_is_named(db):
+    _record_on(1, "a1")
+    newest = [_record_on(2, code) for code in ("b1", "b2")][-1]
+    _record_on(1, "a2")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [newest])
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    report = verify_chain()
+    assert not report.ok and "chain 2" in report.reason
+
+
 def test_database_refuses_update_and_delete(elder_a):
     event = AuditEvent.objects.first()
     with pytest.raises(DatabaseError), transaction.atomic():

@@ -19,6 +19,22 @@ def test_concurrent_audit_appends_keep_one_valid_chain(transactional_db):
     assert report.ok and report.checked == 160
 
 
+def test_overlapping_transactions_write_to_separate_chains_and_keep_each_linear(transactional_db):
+    from shiguang.core.models import AuditEvent
+
+    run_parallel("shiguang.core.tests.concurrency_jobs.append_audit_pairs", [(25, f"p{i}") for i in range(4)])
+    report = verify_chain()
+    assert report.ok and report.checked == 200
+    events = list(AuditEvent.objects.filter(code="test.pair").values("chain", "data"))
+    # Writers that overlap never wait for one head: more than one chain carries events.
+    assert len({e["chain"] for e in events}) > 1
+    # Both events of one transaction extend the same chain.
+    chains: dict[tuple[str, int], set[int]] = {}
+    for e in events:
+        chains.setdefault((e["data"]["tag"], e["data"]["i"]), set()).add(e["chain"])
+    assert all(len(c) == 1 for c in chains.values())
+
+
 def test_parallel_dispatchers_deliver_each_notification_exactly_once(transactional_db, elder_a):
     for i in range(120):
         services.enqueue(
