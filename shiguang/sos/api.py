@@ -17,7 +17,7 @@ from shiguang.people import selectors as people_selectors
 from shiguang.places.models import Community, Street
 from shiguang.sos import selectors, services
 from shiguang.sos.choices import AlarmSource, CheckinSource
-from shiguang.sos.lanes import LaneAuth, run_db
+from shiguang.sos.lanes import GroupCommit, LaneAuth, run_db
 from shiguang.sos.models import Alarm, DailyCheckin, Device, DutyShift, EscalationPolicy, IncidentReview
 from shiguang.sos.schemas import (
     SosAlarmIn,
@@ -201,23 +201,30 @@ def alarm_create(request: HttpRequest, payload: SosAlarmIn) -> Status[dict[str, 
     return Status(201 if row["created"] else 200, row)
 
 
-def _device_alarm(device: Device, payload: SosDeviceAlarmIn, key: str | None) -> Status[dict[str, Any]]:
+def _device_call(device: Device, payload: SosDeviceAlarmIn, key: str | None) -> dict[str, Any]:
     location = None
     if payload.lat is not None and payload.lng is not None:
         location = (payload.lat, payload.lng)
-    alarm = services.alarm_trigger(
-        actor=None,
-        elder=device.elder,
-        source=AlarmSource.DEVICE,
-        idempotency_key=key,
-        drill=payload.drill,
-        note=f"{device.get_kind_display()}：{payload.event}",
-        device=device,
-        location=location,
-        battery=payload.battery,
-    )
-    row = alarm_row(alarm)
-    return Status(201 if row["created"] else 200, row)
+    return {
+        "actor": None,
+        "elder": device.elder,
+        "source": AlarmSource.DEVICE,
+        "idempotency_key": key,
+        "drill": payload.drill,
+        "note": f"{device.get_kind_display()}：{payload.event}",
+        "device": device,
+        "location": location,
+        "battery": payload.battery,
+    }
+
+
+def _device_alarms(calls: list[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
+    return [r if isinstance(r, Exception) else alarm_row(r) for r in services.alarm_trigger_many(calls)]
+
+
+# Device triggers of one web process are written in group commits: a burst of pendants (a power cut, a
+# typhoon night) costs one transaction per batch, not one per alarm.
+DEVICE_TRIGGERS: GroupCommit[dict[str, Any], dict[str, Any]] = GroupCommit(_device_alarms)
 
 
 @router.post(
@@ -234,7 +241,8 @@ async def device_alarm(
 ) -> Status[dict[str, Any]]:
     device: Device = request.auth  # type: ignore[attr-defined]
     key = (idempotency_key or payload.event_id or "").strip() or None
-    return await run_db(_device_alarm, device, payload, key)
+    row = await DEVICE_TRIGGERS(_device_call(device, payload, key))
+    return Status(201 if row["created"] else 200, row)
 
 
 def _device_checkin(device: Device, payload: SosDeviceCheckinIn) -> dict[str, Any]:

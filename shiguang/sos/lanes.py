@@ -11,17 +11,21 @@ inside an open transaction (a test's, say): that work must see, and be part of, 
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.db import connection, connections
 from ninja.security import HttpBearer
 
 T = TypeVar("T")
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 @cache
@@ -50,14 +54,73 @@ def _caller_in_transaction() -> bool:
     return bool(connection.in_atomic_block)
 
 
+def _served_by_asgi_server() -> bool:
+    """A request from an ASGI server (uvicorn): Django's ASGIHandler gives each one a ThreadSensitiveContext,
+    whose thread starts fresh per request and can hold no open transaction (ATOMIC_REQUESTS does not wrap
+    async views). The test clients have no such context: their caller may well be inside a transaction."""
+    return SyncToAsync.thread_sensitive_context.get(None) is not None
+
+
 async def run_db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     threads = int(getattr(settings, "SOS_DB_THREADS", 8))
     # Work that belongs to an open transaction must stay on its connection (a test's transaction, or a
-    # caller's atomic block): run it on the request's own thread then.
-    if threads <= 0 or await sync_to_async(_caller_in_transaction)():
+    # caller's atomic block): run it on the request's own thread then. Under an ASGI server there is none,
+    # and asking would cost a thread hop per call.
+    if threads <= 0 or (not _served_by_asgi_server() and await sync_to_async(_caller_in_transaction)()):
         return await sync_to_async(fn)(*args, **kwargs)
     runner = sync_to_async(_fresh, thread_sensitive=False, executor=_executor(threads))
     return await runner(fn, *args, **kwargs)
+
+
+class GroupCommit(Generic[In, Out]):
+    """Group commit for a burst: calls that arrive while a batch is being written wait, and go together in
+    the next one (at most `max_batch`), written by `fn(items) -> [result or exception per item]` on the lane.
+
+    Nothing waits on a timer: a lone call is written at once, as a batch of one. In a burst the batches grow
+    by themselves, and each costs one transaction instead of one per call. The writer is a task of the
+    process's event loop, not of any one request, so a client that hangs up cannot stall the others (its item
+    is still written: the pendant was pressed).
+    """
+
+    def __init__(self, fn: Callable[[list[In]], list[Out | Exception]], max_batch: int = 50) -> None:
+        self.fn = fn
+        self.max_batch = max_batch
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[In, Out]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def __call__(self, item: In) -> Out:
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        future: asyncio.Future[Out] = loop.create_future()
+        queue.pending.append((item, future))
+        if queue.writer is None or queue.writer.done():
+            queue.writer = loop.create_task(self._write(queue))
+        return await future
+
+    async def _write(self, queue: _Queue[In, Out]) -> None:
+        while queue.pending:
+            batch = queue.pending[: self.max_batch]
+            del queue.pending[: self.max_batch]
+            try:
+                results = await run_db(self.fn, [item for item, _ in batch])
+            except Exception as exc:  # the whole batch failed (the database is down): every caller hears it
+                results = [exc] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # the caller went away
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+
+class _Queue(Generic[In, Out]):
+    def __init__(self) -> None:
+        self.pending: list[tuple[In, asyncio.Future[Out]]] = []
+        self.writer: asyncio.Task[None] | None = None
 
 
 def _resolve_user(request: Any) -> Any:

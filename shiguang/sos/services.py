@@ -317,14 +317,15 @@ def alarm_trigger(
     _check_may_raise(actor, elder, source, device)
     key = _namespaced_key(idempotency_key, actor, device)
     now = clock.now()
+    # One trigger per elder at a time: a second press (or a device firing beside the button) joins the alarm,
+    # and a retry with the same key (checked under the lock) returns the alarm it created. Every trigger path
+    # locks the elder first and the device row second (alarm_trigger_many too), so they never deadlock.
+    ElderProfile.objects.select_for_update().filter(pk=elder.pk).values_list("pk", flat=True).first()
     if device is not None:  # the device is talking to us: record it in the same transaction
         fields: dict[str, Any] = {"last_seen_at": now}
         if battery is not None:
             fields["last_battery"] = battery
         Device.objects.filter(pk=device.pk).update(**fields)
-    # One trigger per elder at a time: a second press (or a device firing beside the button) joins the alarm,
-    # and a retry with the same key (checked under the lock) returns the alarm it created.
-    ElderProfile.objects.select_for_update().filter(pk=elder.pk).values_list("pk", flat=True).first()
     live_q = Q(elder=elder, drill=drill) & ~Q(status=AlarmStatus.RESOLVED)
     found = list(
         Alarm.objects.select_related("elder", "community__street", "acknowledged_by")
@@ -392,6 +393,160 @@ def alarm_trigger(
     )
     alarm.created_now = True  # type: ignore[attr-defined]  # lets the API answer 201 rather than 200
     return alarm
+
+
+def _policies_for(communities: dict[int, Any]) -> dict[int, EscalationPolicy]:
+    """active_policy() for several communities in one query."""
+    rows = EscalationPolicy.objects.filter(Q(community_id__in=communities) | Q(community__isnull=True))
+    newest: dict[int | None, EscalationPolicy] = {}
+    for p in rows:
+        if p.community_id not in newest or p.version > newest[p.community_id].version:
+            newest[p.community_id] = p
+    return {
+        cid: newest.get(cid) or newest.get(None) or active_policy(community)
+        for cid, community in communities.items()
+    }
+
+
+def _raise_new_alarms(calls: list[dict[str, Any]]) -> dict[int, Alarm]:
+    """The set-wise body of alarm_trigger_many, inside its transaction: raise a new alarm for every call whose
+    elder has no live alarm and whose key is unused. Returns {index in calls: alarm}; the other calls are left
+    to alarm_trigger (they join a live alarm or return the alarm of their key)."""
+    now = clock.now()
+    prepared: dict[int, tuple[dict[str, Any], str | None]] = {}
+    for i, call in enumerate(calls):
+        try:
+            if call["source"] not in AlarmSource.values or len(call.get("note", "")) > 300:
+                continue
+            location = call.get("location")
+            if location is not None and not (-90 <= location[0] <= 90 and -180 <= location[1] <= 180):
+                continue
+            _check_may_raise(call.get("actor"), call["elder"], call["source"], call.get("device"))
+            prepared[i] = (
+                call,
+                _namespaced_key(call.get("idempotency_key"), call.get("actor"), call.get("device")),
+            )
+        except DomainError:
+            continue  # alarm_trigger raises the same error for this call alone
+    # Elders are locked in id order: two batches (or a batch and a single trigger) never wait in a circle.
+    elder_ids = sorted({c["elder"].pk for c, _key in prepared.values()})
+    list(ElderProfile.objects.select_for_update().filter(pk__in=elder_ids).order_by("pk").values_list("pk"))
+    keys = [k for _call, k in prepared.values() if k is not None]
+    live_q = Q(elder_id__in=elder_ids) & ~Q(status=AlarmStatus.RESOLVED)
+    taken = Alarm.objects.filter(live_q | Q(idempotency_key__in=keys) if keys else live_q)
+    busy: set[tuple[int, bool]] = set()
+    used: set[str] = set()
+    for elder_id, drill, key in taken.values_list("elder_id", "drill", "idempotency_key"):
+        busy.add((elder_id, drill))
+        if key is not None:
+            used.add(key)
+    chosen: dict[int, tuple[dict[str, Any], str | None]] = {}
+    for i, (call, key) in prepared.items():
+        slot = (call["elder"].pk, bool(call.get("drill", False)))
+        if slot in busy or (key is not None and key in used):
+            continue  # joins the live alarm, or is a retry: alarm_trigger answers it
+        busy.add(slot)  # a second call for the same elder in this batch joins the first, after commit
+        if key is not None:
+            used.add(key)
+        chosen[i] = (call, key)
+    if not chosen:
+        return {}
+    by_battery: dict[int | None, list[int]] = {}
+    for call, _key in chosen.values():
+        if call.get("device") is not None:
+            by_battery.setdefault(call.get("battery"), []).append(call["device"].pk)
+    for battery, ids in sorted(by_battery.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        fields: dict[str, Any] = {"last_seen_at": now}
+        if battery is not None:
+            fields["last_battery"] = battery
+        Device.objects.filter(pk__in=sorted(ids)).update(**fields)
+    policies = _policies_for({c["elder"].community_id: c["elder"].community for c, _key in chosen.values()})
+    alarms: dict[int, Alarm] = {}
+    for i, (call, key) in chosen.items():
+        elder = call["elder"]
+        location = call.get("location")
+        lat = location[0] if location is not None else elder.home_lat
+        lng = location[1] if location is not None else elder.home_lng
+        alarms[i] = Alarm(
+            elder=elder,
+            community=elder.community,
+            source=call["source"],
+            drill=bool(call.get("drill", False)),
+            policy=policies[elder.community_id],
+            deadline_scale=max(1.0, float(call.get("deadline_scale", 1.0))),
+            raised_by=call.get("actor"),
+            device=call.get("device"),
+            idempotency_key=key,
+            note=call.get("note", "").strip(),
+            location_lat=_coarse(lat),
+            location_lng=_coarse(lng),
+            raised_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    if connection.features.can_return_rows_from_bulk_insert:
+        Alarm.objects.bulk_create(list(alarms.values()))
+    else:
+        for alarm in alarms.values():
+            alarm.save()
+    steps: list[EscalationStep] = []
+    events: list[AlarmEvent] = []
+    for i, alarm in alarms.items():
+        call, key = chosen[i]
+        review_after = dt.timedelta(seconds=alarm.policy.review_after_seconds * alarm.deadline_scale)
+        steps.append(EscalationStep(alarm=alarm, kind=StepKind.NOTIFY, tier=1, due_at=now))
+        steps.append(EscalationStep(alarm=alarm, kind=StepKind.REVIEW, tier=0, due_at=now + review_after))
+        data = {"source": alarm.source, "drill": alarm.drill, "note": alarm.note, "key": key or ""}
+        events.append(
+            AlarmEvent(alarm=alarm, kind=EventKind.RAISED, actor=call.get("actor"), at=now, data=data)
+        )
+    EscalationStep.objects.bulk_create(steps)
+    AlarmEvent.objects.bulk_create(events)
+    raised = list(alarms.values())
+    push.after_commit(raised, push.people_of(raised, responders=False))
+    for i, alarm in alarms.items():
+        call = chosen[i][0]
+        actor, elder, device = call.get("actor"), call["elder"], call.get("device")
+        audit.record(
+            "sos.alarm.raised",
+            actor=actor,
+            target=alarm,
+            on_behalf_of=elder.user if actor is not None and actor.pk != elder.user_id else None,
+            data={
+                "source": alarm.source,
+                "drill": alarm.drill,
+                "device": device.device_id if device else None,
+                "policy": alarm.policy.pk,
+                "policy_version": alarm.policy.version,
+            },
+        )
+        alarm.created_now = True  # type: ignore[attr-defined]
+    return alarms
+
+
+def alarm_trigger_many(calls: list[dict[str, Any]]) -> list[Alarm | Exception]:
+    """alarm_trigger() for many calls at once (a burst of device triggers), with the same result per call.
+
+    Every call that raises a new alarm is written set-wise in one transaction: the alarms, their first
+    escalation steps and review checks, their timeline entries and one audit event each, with the pushes
+    after commit. The rest (joining a live alarm, a retry with a used key, a second call for the same elder,
+    anything invalid) then go through alarm_trigger() one by one, as does every call if the set-wise
+    transaction fails. Each item of the result is the call's alarm or the exception alarm_trigger raised.
+    """
+    results: list[Alarm | Exception | None] = [None] * len(calls)
+    try:
+        with transaction.atomic():
+            for i, alarm in _raise_new_alarms(calls).items():
+                results[i] = alarm
+    except Exception:  # e.g. a deadlock or a constraint: fall back to one transaction per call
+        results = [None] * len(calls)
+    for i, call in enumerate(calls):
+        if results[i] is None:
+            try:
+                results[i] = alarm_trigger(**call)
+            except Exception as exc:
+                results[i] = exc
+    return [r for r in results if r is not None]
 
 
 # --- handling an alarm -------------------------------------------------------------------------------------
