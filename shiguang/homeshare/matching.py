@@ -41,7 +41,6 @@ applications or the reverse) are handled by both: unmatched rows or columns are 
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,12 +48,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import (
-    breadth_first_order,
-    connected_components,
-    maximum_bipartite_matching,
-    min_weight_full_bipartite_matching,
-)
+from scipy.sparse.csgraph import maximum_bipartite_matching
 
 # Bit positions: the order of these tuples is part of the stored data's meaning; append, never reorder.
 HELP_KINDS = (
@@ -474,78 +468,49 @@ def assign_dense(scores: np.ndarray, feasible: np.ndarray) -> Assignment:
     return _checked(scores, feasible, rows[keep], cols[keep])
 
 
-def _reach(n_nodes: int, src: np.ndarray, dst: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Nodes reachable from any of `starts` along arcs src → dst."""
-    if len(starts) == 0:
-        return np.zeros(n_nodes, dtype=bool)
-    root = n_nodes
-    a = np.concatenate([src, np.full(len(starts), root)])
-    b = np.concatenate([dst, starts])
-    graph = csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_nodes + 1, n_nodes + 1))
-    order = breadth_first_order(graph, root, directed=True, return_predecessors=False)
-    mask = np.zeros(n_nodes + 1, dtype=bool)
-    mask[order] = True
-    return mask[:n_nodes]
+def score_unit(smallest: float, largest: float, dtype: np.dtype[Any], n_nodes: int) -> float:
+    """2^k, the smallest power of two that makes every score an integer once multiplied by it (exact).
+
+    A float32 score is a multiple of 2^(e − 24) where 2^e bounds its magnitude, so k = 24 − e of the smallest
+    non-zero magnitude suffices (53 bits for float64; integers need k = 0). k is lowered only if the integers
+    could overflow the solver's int64 path lengths (scores far below 2^-16 with many thousands of nodes):
+    scores are then rounded to a 2^-k grid and the total is optimal to within n · 2^-k, like any
+    floating-point solver's.
+    """
+    if not np.isfinite(smallest) or not np.issubdtype(dtype, np.floating):
+        k = 0
+    else:
+        k = max(0, np.finfo(dtype).nmant + 1 - int(np.frexp(smallest)[1]))
+    limit = 2.0**58 / max(n_nodes, 1)  # path lengths stay far below the solver's infinity (2^61)
+    while k > 0 and (largest + 1.0) * 2.0**k > limit:
+        k -= 1
+    return 2.0**k
 
 
 def assign_sparse(scores: np.ndarray, feasible: np.ndarray) -> Assignment:
     """Same optimum as `assign_dense`, computed on feasible edges only (see the module docstring)."""
+    from shiguang.homeshare import lapsolver  # numba: compiled on first use, then cached on disk
+
     n, m = feasible.shape
-    ii, jj = np.nonzero(feasible)
-    if len(ii) == 0:
+    if n == 0 or m == 0:
         return Assignment(np.zeros(0, np.intp), np.zeros(0, np.intp), 0.0)
-    graph = csr_matrix((np.ones(len(ii), dtype=np.int8), (ii, jj)), shape=(n, m))
-    col_of = maximum_bipartite_matching(graph, perm_type="column")  # row -> column, -1 if unmatched
-    matched_rows = np.flatnonzero(col_of >= 0)
-    row_of = np.full(m, -1, dtype=np.intp)
-    row_of[col_of[matched_rows]] = matched_rows
-
-    # Dulmage–Mendelsohn: nodes 0..n-1 are rows, n..n+m-1 columns.
-    free_rows = np.flatnonzero(col_of < 0)
-    free_cols = np.flatnonzero(row_of < 0)
-    non_matching = col_of[ii] != jj
-    m_cols = col_of[matched_rows]
-    under = _reach(  # row -> column along non-matching edges, column -> its row along the matching
-        n + m,
-        np.concatenate([ii[non_matching], n + m_cols]),
-        np.concatenate([n + jj[non_matching], matched_rows]),
-        free_rows,
+    indptr, indices = lapsolver.feasible_csr(np.ascontiguousarray(feasible, dtype=bool))
+    if len(indices) == 0:
+        return Assignment(np.zeros(0, np.intp), np.zeros(0, np.intp), 0.0)
+    graph = csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n, m))
+    col_of = maximum_bipartite_matching(graph, perm_type="column")  # Hopcroft–Karp: row -> column or -1
+    block = lapsolver.dulmage_mendelsohn(n, m, indptr, indices, col_of.astype(np.int64))
+    values = np.ascontiguousarray(scores)
+    smallest, largest = lapsolver.score_range(indptr, indices, values)
+    unit = score_unit(smallest, largest, values.dtype, n + m)
+    n_left_rows, lptr, right, q, seed, eligible, left_node, right_node = lapsolver.build_problem(
+        n, m, indptr, indices, block, col_of.astype(np.int64), values, unit
     )
-    over = _reach(  # column -> row along non-matching edges, row -> its column along the matching
-        n + m,
-        np.concatenate([n + jj[non_matching], matched_rows]),
-        np.concatenate([ii[non_matching], n + m_cols]),
-        n + free_cols,
-    )
-    block = np.where(under, 0, np.where(over, 2, 1)).astype(np.int8)
-    keep = block[ii] == block[n + jj]
-    ii, jj = ii[keep], jj[keep]
-    cost = (MAX_SCORE + 1.0) - scores[ii, jj].astype(np.float64)
-
-    _n_comp, labels = connected_components(
-        csr_matrix((np.ones(len(ii), dtype=np.int8), (ii, n + jj)), shape=(n + m, n + m)), directed=False
-    )
-    edge_comp = labels[ii]
-    order = np.argsort(edge_comp, kind="stable")
-    ii, jj, cost, edge_comp = ii[order], jj[order], cost[order], edge_comp[order]
-    bounds = np.flatnonzero(np.r_[True, edge_comp[1:] != edge_comp[:-1], True])
-    out_rows: list[np.ndarray] = []
-    out_cols: list[np.ndarray] = []
-    for start, end in itertools.pairwise(bounds):
-        ei, ej, ec = ii[start:end], jj[start:end], cost[start:end]
-        rows_u, ri = np.unique(ei, return_inverse=True)
-        cols_u, ci = np.unique(ej, return_inverse=True)
-        if len(rows_u) == 1 or len(cols_u) == 1:  # a star: the cheapest edge is the whole answer
-            best = int(np.argmin(ec))
-            out_rows.append(ei[best : best + 1])
-            out_cols.append(ej[best : best + 1])
-            continue
-        sub = csr_matrix((ec, (ri, ci)), shape=(len(rows_u), len(cols_u)))
-        r, c = min_weight_full_bipartite_matching(sub)
-        out_rows.append(rows_u[r])
-        out_cols.append(cols_u[c])
-    rows = np.concatenate(out_rows) if out_rows else np.zeros(0, np.intp)
-    cols = np.concatenate(out_cols) if out_cols else np.zeros(0, np.intp)
+    cost = q.max() - q  # minimise cost = maximise the total score (every left node is matched either way)
+    mate = lapsolver.solve(len(left_node), len(right_node), lptr, right, cost, eligible, seed, unit)
+    is_row = np.arange(len(left_node)) < n_left_rows  # else a column of the under-determined block
+    rows = np.where(is_row, left_node, right_node[mate])
+    cols = np.where(is_row, right_node[mate], left_node)
     return _checked(scores, feasible, rows, cols)
 
 
