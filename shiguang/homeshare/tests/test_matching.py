@@ -5,12 +5,14 @@ brute force (itertools.permutations) on small random instances, square and recta
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shiguang.homeshare import matching, synthetic
+from shiguang.homeshare import lapsolver, matching, synthetic
 from shiguang.homeshare.choices import HelpKind, Interest
 
 
@@ -139,3 +141,115 @@ def test_top_candidates_are_feasible_and_best_first() -> None:
 def test_bit_orders_match_the_choices() -> None:
     assert tuple(HelpKind.values) == matching.HELP_KINDS
     assert tuple(Interest.values) == matching.INTERESTS
+
+
+# --- lapsolver: pricing rounds, dummy rows, transposed blocks, integer scores ---
+
+
+def starve_the_restricted_problem(monkeypatch: Any) -> None:
+    """One arc per row in the restricted problem and one arc added per pricing round: almost every answer then
+    comes out of the pricing loop (rows freed and re-augmented warm, dummy rows moved)."""
+    monkeypatch.setattr(lapsolver, "TOP_K", 1)
+    monkeypatch.setattr(lapsolver, "ADD_PER_ROW", 1)
+    monkeypatch.setattr(lapsolver, "AUCTION_STEPS", (40.0,))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_pricing_loop_matches_brute_force(monkeypatch: Any, seed: int) -> None:
+    starve_the_restricted_problem(monkeypatch)
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    if n == 6 and m == 6:
+        m = 5
+    scores = rng.integers(0, 101, size=(n, m)).astype(np.float32)
+    feasible = rng.random((n, m)) < rng.uniform(0.2, 1.0)
+    check(scores, feasible)
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "seed"), [(60, 40, 1), (40, 60, 2), (80, 80, 3), (150, 120, 4), (90, 160, 5)]
+)
+@pytest.mark.parametrize("starved", [False, True])
+def test_realistic_medium_instances_equal_dense_assignment(
+    monkeypatch: Any, n: int, m: int, seed: int, starved: bool
+) -> None:
+    """Too big for brute force: compared with linear_sum_assignment on the whole matrix (assign_dense)."""
+    rounds: list[int] = []
+    price = lapsolver._price
+    monkeypatch.setattr(lapsolver, "_price", lambda *args: rounds.append(price(*args)) or rounds[-1])
+    if starved:
+        starve_the_restricted_problem(monkeypatch)
+    rng = np.random.default_rng(seed)
+    scores, feasible = matching.score_matrix(synthetic.offers(rng, n), synthetic.applications(rng, m))
+    ours, dense = matching.assign_sparse(scores, feasible), matching.assign_dense(scores, feasible)
+    assert rounds[-1] == 0 and (len(rounds) > 1 or not starved)  # starved: pricing had arcs to add
+    assert bool(feasible[ours.rows, ours.cols].all())
+    assert len(ours) == len(dense)
+    assert abs(ours.total - dense.total) <= 1e-6 * max(1.0, dense.total)
+
+
+def test_forbidden_pairs_are_never_returned_even_when_they_score_best() -> None:
+    rng = np.random.default_rng(11)
+    feasible = rng.random((30, 25)) < 0.3
+    scores = np.where(feasible, rng.uniform(0, 10, (30, 25)), 100.0).astype(np.float32)
+    result = matching.assign_sparse(scores, feasible)
+    assert len(result) == len(matching.assign_dense(scores, feasible))
+    assert bool(feasible[result.rows, result.cols].all())
+
+
+def test_blocks_of_every_kind_and_isolated_nodes() -> None:
+    """Rows 0–3 compete for columns 0–1 (under-determined: solved transposed), rows 4–5 hold columns 2–5
+    (over-determined: dummy rows take the two left over), row 6 has no feasible pair, column 6 neither."""
+    feasible = np.zeros((7, 7), dtype=bool)
+    feasible[0:4, 0:2] = True
+    feasible[4:6, 2:6] = True
+    scores = np.arange(49, dtype=np.float32).reshape(7, 7) % 13
+    check(scores, feasible)
+    result = matching.assign_sparse(scores, feasible)
+    assert len(result) == 4
+    assert 6 not in result.rows and 6 not in result.cols
+
+
+def test_scores_become_exact_integers() -> None:
+    rng = np.random.default_rng(5)
+    values = (rng.random(10_000) * 100).astype(np.float32)
+    values[:3] = [0.0, 100.0, 0.37]
+    unit = matching.score_unit(float(values[values > 0].min()), 100.0, values.dtype, 10_000)
+    scaled = values.astype(np.float64) * unit
+    assert np.array_equal(scaled, np.rint(scaled))
+    assert matching.score_unit(1.0, 100.0, np.dtype(np.int64), 10) == 1.0
+    assert matching.score_unit(np.inf, 0.0, np.dtype(np.float32), 10) == 1.0  # every score is 0
+    tiny = matching.score_unit(1e-30, 100.0, np.dtype(np.float32), 10_000)  # capped: no int64 overflow
+    assert (100.0 + 1.0) * tiny * 10_000 <= 2.0**58
+
+
+def test_tiny_scores_still_give_the_optimum_within_rounding() -> None:
+    scores = np.array([[1e-30, 2e-30, 0.0], [3e-30, 1e-30, 5e-31]], dtype=np.float32)
+    feasible = np.ones((2, 3), dtype=bool)
+    result = matching.assign_sparse(scores, feasible)
+    assert len(result) == 2 and abs(result.total - brute_force(scores, feasible)[1]) < 1e-12
+
+
+def test_solver_certificate_on_a_random_sparse_problem(monkeypatch: Any) -> None:
+    """lapsolver.solve directly, against scipy's sparse LAPJV on the same integer costs (rectangular)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
+
+    starve_the_restricted_problem(monkeypatch)
+    rng = np.random.default_rng(3)
+    n_left, n_right = 120, 150
+    dense = rng.random((n_left, n_right)) < 0.08
+    dense[np.arange(n_left), rng.permutation(n_right)[:n_left]] = True  # a left-perfect matching exists
+    rows, cols = np.nonzero(dense)
+    cost = rng.integers(0, 1000, len(rows)).astype(np.int64)
+    indptr = np.searchsorted(rows, np.arange(n_left + 1)).astype(np.int64)
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_left, n_right))
+    hk = maximum_bipartite_matching(graph, perm_type="column")
+    mate = lapsolver.solve(
+        n_left, n_right, indptr, cols.astype(np.int64), cost, np.ones(n_right, bool), hk[rows] == cols, 10.0
+    )
+    assert len(set(mate.tolist())) == n_left and bool(dense[np.arange(n_left), mate].all())
+    lookup = {(int(r), int(c)): int(w) for r, c, w in zip(rows, cols, cost, strict=True)}
+    ours = sum(lookup[(i, int(j))] for i, j in enumerate(mate))
+    r, c = min_weight_full_bipartite_matching(csr_matrix((cost + 1.0, (rows, cols)), shape=(n_left, n_right)))
+    assert ours == sum(lookup[(int(i), int(j))] for i, j in zip(r, c, strict=True))
