@@ -13,8 +13,9 @@ So `register_cjk_font()` picks, in order:
    FontFile3 with a ToUnicode map, so the text stays searchable and copyable (pdftotext works).
 If nothing usable exists, `NoCJKFont` is raised: we never fall back to a non-embedded font.
 
-The helper is generic (no homeshare or legal knowledge): `render_pdf(...)` turns a title and sections of
-paragraphs into PDF bytes. It lives here until it moves to core (timebank statements need it too).
+Used by every document the platform hands out: `render_pdf(...)` turns a title and sections of paragraphs into
+PDF bytes (agreements, legal letters); documents with their own layout (time-bank statements) take the font
+name from `register_cjk_font()` and build through `build(doc, story)`.
 """
 
 from __future__ import annotations
@@ -865,6 +866,13 @@ def _registered() -> tuple[str, FontSource]:
 _render_lock = threading.Lock()
 
 
+def build(doc: Any, story: list[Any], **kwargs: Any) -> None:
+    """Build a ReportLab document that uses the CJK font. The font keeps one subset per document, but
+    ReportLab's font registry is global, so builds take turns."""
+    with _render_lock:
+        doc.build(story, **kwargs)
+
+
 def register_cjk_font() -> str:
     """Register (once) and return the ReportLab font name of the embeddable CJK font."""
     return _registered()[0]
@@ -930,18 +938,17 @@ def render_pdf(
         canvas.restoreState()
 
     buffer = io.BytesIO()
-    with _render_lock:  # ReportLab's font state is per document, but registration is global
-        doc = SimpleDocTemplate(
-            buffer,
-            pagesize=A4,
-            leftMargin=20 * mm,
-            rightMargin=20 * mm,
-            topMargin=18 * mm,
-            bottomMargin=20 * mm,
-            title=title,
-            author=author,
-            invariant=1,
-            initialFontName=font,
-        )
-        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=title,
+        author=author,
+        invariant=1,
+        initialFontName=font,
+    )
+    build(doc, story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

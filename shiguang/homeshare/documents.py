@@ -6,10 +6,10 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from shiguang.core import clock
+from shiguang.core.pdf import Section, render_pdf
 from shiguang.homeshare import agreements, services
 from shiguang.homeshare.choices import AgreementStatus
 from shiguang.homeshare.models import AgreementVersion
-from shiguang.legal.pdf import Section, render_pdf
 
 
 def agreement_pdf(version: AgreementVersion) -> bytes:

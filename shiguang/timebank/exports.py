@@ -1,4 +1,4 @@
-"""Statements as PDF (ReportLab, Chinese font embedded — see cjkfont.py) and Excel (xlsxwriter)."""
+"""Statements as PDF (ReportLab, Chinese font embedded — see core/pdf.py) and Excel (xlsxwriter)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from shiguang.core import clock
-from shiguang.timebank import cjkfont
+from shiguang.core.pdf import build, register_cjk_font
 from shiguang.timebank.models import minutes_to_hours
 from shiguang.timebank.statements import CommunityStatement, Statement
 
@@ -33,70 +33,62 @@ def _pdf(title: str, blocks: list[tuple[str, Any]]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    texts: list[str] = [title, _no_cash()]
+    font = register_cjk_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
+    small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11)
+    heading = ParagraphStyle("h", parent=base, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    title_style = ParagraphStyle("t", parent=base, fontSize=17, leading=24, spaceAfter=6)
+    story: list[Any] = [Paragraph(_esc(title), title_style)]
     for kind, value in blocks:
-        if kind in ("p", "h"):
-            texts.append(value)
+        if kind == "p":
+            story.append(Paragraph(_esc(value), base))
+        elif kind == "h":
+            story.append(Paragraph(_esc(value), heading))
         elif kind == "kv":
-            texts += [f"{k}{v}" for k, v in value]
+            table = Table(
+                [[Paragraph(_esc(k), base), Paragraph(_esc(v), base)] for k, v in value],
+                colWidths=[40 * mm, 130 * mm],
+            )
+            table.setStyle(
+                TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font)])
+            )
+            story.append(table)
         else:
-            header, rows, _w = value
-            texts += [str(c) for c in header] + [str(c) for row in rows for c in row]
-    font = cjkfont.register_for("".join(texts))
-    try:
-        base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
-        small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11)
-        heading = ParagraphStyle("h", parent=base, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
-        title_style = ParagraphStyle("t", parent=base, fontSize=17, leading=24, spaceAfter=6)
-        story: list[Any] = [Paragraph(_esc(title), title_style)]
-        for kind, value in blocks:
-            if kind == "p":
-                story.append(Paragraph(_esc(value), base))
-            elif kind == "h":
-                story.append(Paragraph(_esc(value), heading))
-            elif kind == "kv":
-                table = Table(
-                    [[Paragraph(_esc(k), base), Paragraph(_esc(v), base)] for k, v in value],
-                    colWidths=[40 * mm, 130 * mm],
+            header, rows, widths = value
+            data = [[Paragraph(_esc(str(c)), small) for c in header]]
+            data += [[Paragraph(_esc(str(c)), small) for c in row] for row in rows]
+            table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eceae4")),
+                        ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9c6bf")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("FONTNAME", (0, 0), (-1, -1), font),
+                    ]
                 )
-                table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-                story.append(table)
-            else:
-                header, rows, widths = value
-                data = [[Paragraph(_esc(str(c)), small) for c in header]]
-                data += [[Paragraph(_esc(str(c)), small) for c in row] for row in rows]
-                table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-                table.setStyle(
-                    TableStyle(
-                        [
-                            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eceae4")),
-                            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9c6bf")),
-                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ]
-                    )
-                )
-                story.append(table)
-            story.append(Spacer(1, 4 * mm))
-        story.append(Paragraph(_esc(_no_cash()), small))
-        stamp = _("生成时间：%(at)s · 时光家园 福田区社区互助养老平台") % {
-            "at": f"{clock.local(clock.now()):%Y-%m-%d %H:%M}"
-        }
-        story.append(Paragraph(_esc(stamp), small))
-        out = io.BytesIO()
-        doc = SimpleDocTemplate(
-            out,
-            pagesize=A4,
-            leftMargin=15 * mm,
-            rightMargin=15 * mm,
-            topMargin=15 * mm,
-            bottomMargin=15 * mm,
-            title=title,
-            author="Shiguang",
-        )
-        doc.build(story)
-        return out.getvalue()
-    finally:
-        cjkfont.release(font)
+            )
+            story.append(table)
+        story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(_esc(_no_cash()), small))
+    stamp = _("生成时间：%(at)s · 时光家园 福田区社区互助养老平台") % {
+        "at": f"{clock.local(clock.now()):%Y-%m-%d %H:%M}"
+    }
+    story.append(Paragraph(_esc(stamp), small))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        author="Shiguang",
+        initialFontName=font,
+    )
+    build(doc, story)
+    return out.getvalue()
 
 
 def _esc(text: str) -> str:

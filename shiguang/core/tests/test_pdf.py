@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shiguang.legal import pdf
+from shiguang.core import pdf
 
 
 def _need_tools() -> None:
