@@ -469,6 +469,71 @@ def feasible_csr(feasible):
 
 
 @njit(cache=True)
+def maximum_matching(n, m, indptr, indices):
+    """A maximum matching (column of each row, or -1): greedy from the rows with fewest edges, then
+    Pothen–Fan phases (depth-first augmenting paths with lookahead; a phase that augments nothing proves that
+    no augmenting path is left, so the matching is maximum — Berge)."""
+    col_of = np.full(n, -1, np.int64)
+    row_of = np.full(m, -1, np.int64)
+    degree = indptr[1:] - indptr[:-1]
+    for i in np.argsort(degree, kind="mergesort"):
+        for a in range(indptr[i], indptr[i + 1]):
+            j = indices[a]
+            if row_of[j] < 0:
+                col_of[i] = j
+                row_of[j] = i
+                break
+    lookahead = indptr[:-1].copy()  # a column once matched stays matched, so lookahead never rescans
+    visited = np.zeros(m, np.int64)
+    stack_row = np.empty(n, np.int64)
+    stack_arc = np.empty(n, np.int64)
+    phase = 0
+    while True:
+        phase += 1
+        found = False
+        for s in range(n):
+            if col_of[s] >= 0 or indptr[s + 1] == indptr[s]:
+                continue
+            top = 0
+            stack_row[0] = s
+            stack_arc[0] = indptr[s]
+            while top >= 0:
+                i = stack_row[top]
+                free_col = -1
+                while lookahead[i] < indptr[i + 1]:
+                    j = indices[lookahead[i]]
+                    lookahead[i] += 1
+                    if row_of[j] < 0:
+                        free_col = j
+                        break
+                if free_col >= 0:
+                    j = free_col
+                    for t in range(top, -1, -1):
+                        r = stack_row[t]
+                        previous = col_of[r]
+                        col_of[r] = j
+                        row_of[j] = r
+                        j = previous
+                    found = True
+                    break
+                advanced = False
+                while stack_arc[top] < indptr[i + 1]:
+                    j = indices[stack_arc[top]]
+                    stack_arc[top] += 1
+                    if visited[j] != phase:
+                        visited[j] = phase
+                        top += 1
+                        stack_row[top] = row_of[j]  # matched: every column of i was, at lookahead
+                        stack_arc[top] = indptr[row_of[j]]
+                        advanced = True
+                        break
+                if not advanced:
+                    top -= 1
+        if not found:
+            return col_of
+
+
+@njit(cache=True)
 def score_range(indptr, indices, scores):
     """(smallest non-zero |score|, largest |score|) over the edges; (inf, 0) when every score is 0."""
     smallest = np.inf

@@ -47,8 +47,6 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 # Bit positions: the order of these tuples is part of the stored data's meaning; append, never reorder.
 HELP_KINDS = (
@@ -497,14 +495,13 @@ def assign_sparse(scores: np.ndarray, feasible: np.ndarray) -> Assignment:
     indptr, indices = lapsolver.feasible_csr(np.ascontiguousarray(feasible, dtype=bool))
     if len(indices) == 0:
         return Assignment(np.zeros(0, np.intp), np.zeros(0, np.intp), 0.0)
-    graph = csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n, m))
-    col_of = maximum_bipartite_matching(graph, perm_type="column")  # Hopcroft–Karp: row -> column or -1
-    block = lapsolver.dulmage_mendelsohn(n, m, indptr, indices, col_of.astype(np.int64))
+    col_of = lapsolver.maximum_matching(n, m, indptr, indices)  # row -> column, -1 if unmatched
+    block = lapsolver.dulmage_mendelsohn(n, m, indptr, indices, col_of)
     values = np.ascontiguousarray(scores)
     smallest, largest = lapsolver.score_range(indptr, indices, values)
     unit = score_unit(smallest, largest, values.dtype, n + m)
     n_left_rows, lptr, right, q, seed, eligible, left_node, right_node = lapsolver.build_problem(
-        n, m, indptr, indices, block, col_of.astype(np.int64), values, unit
+        n, m, indptr, indices, block, col_of, values, unit
     )
     cost = q.max() - q  # minimise cost = maximise the total score (every left node is matched either way)
     mate = lapsolver.solve(len(left_node), len(right_node), lptr, right, cost, eligible, seed, unit)

@@ -253,3 +253,20 @@ def test_solver_certificate_on_a_random_sparse_problem(monkeypatch: Any) -> None
     ours = sum(lookup[(i, int(j))] for i, j in enumerate(mate))
     r, c = min_weight_full_bipartite_matching(csr_matrix((cost + 1.0, (rows, cols)), shape=(n_left, n_right)))
     assert ours == sum(lookup[(int(i), int(j))] for i, j in zip(r, c, strict=True))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_maximum_matching_has_hopcroft_karps_size(seed: int) -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 300)), int(rng.integers(1, 300))
+    feasible = rng.random((n, m)) < rng.uniform(0.002, 0.05)
+    indptr, indices = lapsolver.feasible_csr(feasible)
+    col_of = lapsolver.maximum_matching(n, m, indptr, indices)
+    matched = np.flatnonzero(col_of >= 0)
+    assert bool(feasible[matched, col_of[matched]].all())
+    assert len(set(col_of[matched].tolist())) == len(matched)
+    reference = maximum_bipartite_matching(csr_matrix(feasible), perm_type="column")
+    assert len(matched) == int((reference >= 0).sum())
