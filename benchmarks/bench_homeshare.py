@@ -1,7 +1,10 @@
 """Optimal homeshare matching, 5,000 offers × 5,000 applications with realistic hard constraints.
 
-Ours: `shiguang.homeshare.matching.optimal_assignment` (Hopcroft–Karp + Dulmage–Mendelsohn decomposition +
-connected components + scipy's sparse LAPJV on feasible edges only).
+Ours: `shiguang.homeshare.matching.optimal_assignment` (maximum matching + Dulmage–Mendelsohn decomposition +
+`lapsolver`: auction prices, Jonker–Volgenant on a restricted edge set, exact integer pricing over all
+feasible edges; compiled with numba, on feasible edges only). The median of --repeat runs is reported; the
+first run of a process also loads numba's compiled code from its on-disk cache (or compiles it, once per
+checkout).
 Baseline, in the same run: `scipy.optimize.linear_sum_assignment` on the raw dense float matrix, forbidden
 pairs at a penalty larger than any total, forbidden pairs dropped afterwards.
 Both optimise the same objective (most feasible pairs, then the largest total score); "same_total" compares

@@ -1,4 +1,4 @@
-"""Compatibility scoring and optimal assignment for homeshare (pure numpy/scipy, no Django).
+"""Compatibility scoring and optimal assignment for homeshare (numpy, scipy, numba; no Django).
 
 Score of an elder's offer i and a youth's application j
 -------------------------------------------------------
@@ -24,13 +24,17 @@ This is exactly what `linear_sum_assignment` computes on a matrix where forbidde
 than any possible total (`assign_dense`), and what `assign_sparse` computes much faster on feasible edges
 only:
 
-  1. Hopcroft–Karp (scipy `maximum_bipartite_matching`) gives the maximum number of pairs ν.
+  1. A maximum matching (greedy, then Pothen–Fan augmenting paths) gives the maximum number of pairs ν.
   2. The Dulmage–Mendelsohn decomposition splits rows and columns into an under-determined block (reached by
      alternating paths from unmatched rows), an over-determined block (from unmatched columns) and a square
-     block. Every maximum matching matches each block within itself, so edges between blocks are dropped and
-     each block (and each connected component of it) is an independent problem with a known cardinality.
-  3. Each component is solved with scipy's sparse LAPJV (`min_weight_full_bipartite_matching`) on cost
-     101 − score > 0; a full matching of the component exists by construction, so it always succeeds.
+     block. Every maximum matching matches each block within itself, so edges between blocks are dropped.
+     What is left is one problem in which every "left" node must be matched: the rows of the square and
+     over-determined blocks and (transposed) the columns of the under-determined block; the right nodes of
+     the two non-square blocks may stay unmatched (dummy left nodes take them).
+  3. That problem is solved exactly by `lapsolver` (compiled with numba) on integer costs: scores are scaled
+     by the power of two that makes every one of them an integer (`score_unit`; exact for float32 scores),
+     an auction gives prices, Jonker–Volgenant solves a restricted problem warm, and a pricing pass over all
+     feasible edges certifies the result with its dual (LP duality) or adds the violating edges and repeats.
 
 Why no forbidden pair can ever be returned: `assign_sparse` builds its graphs from the feasible edges only —
 a forbidden pair is not an edge of any graph the solver sees, and the solver returns edges of its graph.
