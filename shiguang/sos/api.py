@@ -17,7 +17,7 @@ from shiguang.people import selectors as people_selectors
 from shiguang.places.models import Community, Street
 from shiguang.sos import selectors, services
 from shiguang.sos.choices import AlarmSource, CheckinSource
-from shiguang.sos.lanes import GroupCommit, LaneAuth, run_db
+from shiguang.sos.lanes import Batcher, LaneAuth, run_db
 from shiguang.sos.models import Alarm, DailyCheckin, Device, DutyShift, EscalationPolicy, IncidentReview
 from shiguang.sos.schemas import (
     SosAlarmIn,
@@ -224,7 +224,7 @@ def _device_alarms(calls: list[dict[str, Any]]) -> list[dict[str, Any] | Excepti
 
 # Device triggers of one web process are written in group commits: a burst of pendants (a power cut, a
 # typhoon night) costs one transaction per batch, not one per alarm.
-DEVICE_TRIGGERS: GroupCommit[dict[str, Any], dict[str, Any]] = GroupCommit(_device_alarms)
+DEVICE_TRIGGERS: Batcher[dict[str, Any], dict[str, Any]] = Batcher(_device_alarms)
 
 
 @router.post(

@@ -72,9 +72,10 @@ async def run_db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await runner(fn, *args, **kwargs)
 
 
-class GroupCommit(Generic[In, Out]):
-    """Group commit for a burst: calls that arrive while a batch is being written wait, and go together in
-    the next one (at most `max_batch`), written by `fn(items) -> [result or exception per item]` on the lane.
+class Batcher(Generic[In, Out]):
+    """Batches for a burst (group commit): calls that arrive while a batch is on the lane wait, and go
+    together in the next one (at most `max_batch`), handled on the lane by
+    `fn(items) -> [result or exception per item]`.
 
     Nothing waits on a timer: a lone call is written at once, as a batch of one. In a burst the batches grow
     by themselves, and each costs one transaction instead of one per call. The writer is a task of the
