@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
@@ -151,8 +152,21 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
 
+class ObjectBodyParser(Parser):
+    """Every JSON body of this API is an object. ninja's schemas would read a bare scalar or list as an object
+    with no fields (all defaults), so `1` posted to "mark read" meant "mark everything read"; refuse it as
+    unparseable (a 422) instead."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
+
 def build_api(**kwargs: Any) -> NinjaAPI:
     api = NinjaAPI(
+        parser=ObjectBodyParser(),
         auth=[ActiveSessionAuth(), BearerAuth()],
         throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("600/m")],
         **kwargs,

@@ -66,3 +66,22 @@ def test_bearer_clients_can_post_without_csrf(elder_a, client):
         HTTP_AUTHORIZATION=f"Bearer {key}",
     )
     assert response.status_code == 200
+
+
+def test_a_body_that_is_not_a_json_object_is_refused_and_changes_nothing(elder_a, client):
+    from shiguang.accounts.services import token_issue
+    from shiguang.notify import services as notify
+
+    notify.enqueue(recipient=elder_a.user, template="system.message", data={"title": "t", "body": "b"})
+    token = token_issue(user=elder_a.user, name="test")[1]
+    for body in ("1", '"all"', "[]", "null"):
+        response = client.post(
+            "/api/v1/notifications/read",
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        assert response.status_code == 422, body
+        assert response.json()["code"] == "invalid"
+    # "mark read" with ids null means all: a scalar body must not have been read as that
+    assert elder_a.user.notifications.filter(read_at__isnull=True).count() == 1
