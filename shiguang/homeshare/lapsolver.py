@@ -9,8 +9,8 @@ of a Hopcroft–Karp matching in `seed`).
 How (all exact integer arithmetic; the result is certified, not hoped for):
   1. Auction (Bertsekas, Gauss–Seidel, ε-scaling with two steps) on all arcs gives good column prices `v`
      cheaply. Its matching is thrown away: only the prices are kept.
-  2. Restricted problem: for each left node its `TOP_K` arcs of least reduced cost `c − v`, plus the seed
-     arcs.
+  2. Restricted problem: for each left node its `TOP_K` arcs of least reduced cost `c − v` (ties spread
+     over the columns), plus the seed arcs and the auction's final assignment.
   3. Exact Jonker–Volgenant on the restricted arcs, warm-started from `v`: augmenting row reduction, then
      Dijkstra shortest augmenting paths. Afterwards every restricted arc has reduced cost `c − u − v ≥ 0`,
      every matched arc has 0, and every dummy's column has the highest price among eligible columns (its
@@ -32,6 +32,7 @@ TOP_K = 10  # restricted arcs per left node (plus its seed arc)
 ADD_PER_ROW = 5  # violating arcs added per row and pricing round
 ARR_PASSES = 2
 AUCTION_STEPS = (4.0, 0.5)  # ε of the auction phases, in score points
+DUMMY_BUDGET = 200  # columns a backward search from a free column may finalize (`_place_dummies`)
 MAX_ROUNDS = 60  # safety net: past it the whole graph becomes the restricted problem
 
 
@@ -82,10 +83,10 @@ def _heap_pop(hk, hv, size):
 
 
 @njit(cache=True)
-def _auction(n_real, indptr, indices, cost, v, eps, max_bids):
-    """Forward auction (min-cost form: a bid lowers the price) from every row free; returns the bids made."""
-    n_cols = len(v)
-    owner = np.full(n_cols, -1, np.int64)
+def _auction(n_real, indptr, indices, cost, v, eps, max_bids, owner_arc):
+    """Forward auction (min-cost form: a bid lowers the price) from every row free. Leaves in owner_arc[j] the
+    arc by which column j is held at the end (or -1); returns the bids made."""
+    owner_arc[:] = -1
     queue = np.empty(max(n_real, 1), np.int64)
     size = 0
     for i in range(n_real):
@@ -94,26 +95,29 @@ def _auction(n_real, indptr, indices, cost, v, eps, max_bids):
             size += 1
     head = 0
     bids = 0
+    owner = np.full(len(v), -1, np.int64)
     while size > 0 and bids < max_bids:
         i = queue[head]
         head = (head + 1) % n_real
         size -= 1
         u1 = INF
         u2 = INF
-        j1 = -1
+        a1 = -1
         for a in range(indptr[i], indptr[i + 1]):
             h = cost[a] - v[indices[a]]
             if h < u2:
                 if h < u1:
                     u2 = u1
                     u1 = h
-                    j1 = indices[a]
+                    a1 = a
                 else:
                     u2 = h
+        j1 = indices[a1]
         v[j1] -= eps if u2 == INF else u2 - u1 + eps
         bids += 1
         prev = owner[j1]
         owner[j1] = i
+        owner_arc[j1] = a1
         if prev >= 0:
             queue[(head + size) % n_real] = prev
             size += 1
@@ -138,9 +142,11 @@ def _top_k(indptr, indices, cost, v, k, mask):
             if key[a - lo] < thr:
                 mask[a] = True
                 taken += 1
-        for a in range(lo, hi):
+        start = (i * 40503) % (hi - lo)  # ties: rows start at different places, not all on the same columns
+        for t in range(hi - lo):
             if taken >= k:
                 break
+            a = lo + (start + t) % (hi - lo)
             if key[a - lo] == thr and not mask[a]:
                 mask[a] = True
                 taken += 1
@@ -232,9 +238,9 @@ def _arr(n_real, indptr, indices, cost, x, y, v, mcost, passes):
 
 
 @njit(cache=True)
-def _augment(n_real, n_dummy, indptr, indices, cost, eligible, x, y, v, mcost):
-    """Dijkstra shortest augmenting path from every free row (real rows, then dummy rows); returns how many
-    rows found no path (0 when a perfect matching exists).
+def _augment(n_real, n_dummy, indptr, indices, cost, eligible, x, y, v, mcost, first):
+    """Dijkstra shortest augmenting path from every free row from `first` on (real rows, then dummy rows);
+    returns how many rows found no path (0 when a perfect matching exists).
 
     Reduced cost of arc (i, k): c − u_i − v_k with u_i = mcost[i] − v[x[i]] for a matched real row; a dummy
     row matched to j has u = −v[j] and arcs of cost 0 to every eligible k. Labels d are shortest distances in
@@ -252,7 +258,7 @@ def _augment(n_real, n_dummy, indptr, indices, cost, eligible, x, y, v, mcost):
     hv = np.empty(1024, np.int64)
     elig = np.flatnonzero(eligible)
     failed = 0
-    for s in range(n_real + n_dummy):
+    for s in range(first, n_real + n_dummy):
         if x[s] >= 0:
             continue
         n_t = 0
@@ -369,6 +375,113 @@ def _augment(n_real, n_dummy, indptr, indices, cost, eligible, x, y, v, mcost):
 
 
 @njit(cache=True)
+def _place_dummies(n_real, indptr, indices, cost, eligible, x, y, v, mcost, budget):
+    """Give every free dummy row a column: a shortest augmenting path searched backwards from each free
+    column.
+
+    All dummy rows are alike (arcs of cost 0 to every eligible column), and a matched dummy's column has the
+    highest eligible price vmax, so a free dummy can take an eligible column j at reduced cost vmax − v_j.
+    From the free column s the search walks column j ← real row r with an arc into j (r would move to j,
+    freeing its column, at reduced cost c_rj − u_r − v_j ≥ 0) and ends at the least D_j + vmax − v_j.
+    Finalized columns get v += μ − D (μ: the path's cost), which keeps every reduced cost ≥ 0, makes the path
+    tight and never lifts an eligible price above vmax. A forward search from a dummy would start from every
+    eligible column; this one only explores around s, which is cheaper unless the free column is far from
+    every high price: a search that finalizes `budget` columns is dropped (nothing changed) and the dummy is
+    left to the forward search of `_augment`."""
+    n_cols = len(y)
+    n_arcs = len(indices)
+    cptr = np.zeros(n_cols + 1, np.int64)
+    for a in range(n_arcs):
+        cptr[indices[a] + 1] += 1
+    for j in range(n_cols):
+        cptr[j + 1] += cptr[j]
+    fill = cptr[:n_cols].copy()
+    crow = np.empty(n_arcs, np.int64)
+    carc = np.empty(n_arcs, np.int64)
+    for i in range(n_real):
+        for a in range(indptr[i], indptr[i + 1]):
+            j = indices[a]
+            crow[fill[j]] = i
+            carc[fill[j]] = a
+            fill[j] += 1
+    vmax = -INF
+    for j in range(n_cols):
+        if eligible[j] and v[j] > vmax:
+            vmax = v[j]
+    free_dummies = np.flatnonzero(x[n_real:] < 0) + n_real
+    next_dummy = 0
+    dist = np.full(n_cols, INF, np.int64)
+    done = np.zeros(n_cols, np.bool_)
+    via_col = np.full(n_cols, -1, np.int64)
+    via_arc = np.full(n_cols, -1, np.int64)
+    touched = np.empty(n_cols, np.int64)
+    final = np.empty(n_cols, np.int64)
+    hk = np.empty(1024, np.int64)
+    hv = np.empty(1024, np.int64)
+    for s in range(n_cols):
+        if y[s] >= 0:
+            continue
+        if next_dummy == len(free_dummies):
+            break
+        n_t = 1
+        n_f = 0
+        touched[0] = s
+        dist[s] = 0
+        hk, hv, size = _heap_push(hk, hv, 0, 0, s)
+        best = INF
+        end = -1
+        while size > 0:
+            dj, j, size = _heap_pop(hk, hv, size)
+            if done[j] or dj != dist[j]:
+                continue
+            if dj >= best:
+                break
+            if n_f == budget:
+                end = -1
+                break
+            done[j] = True
+            final[n_f] = j
+            n_f += 1
+            if eligible[j] and dj + vmax - v[j] < best:
+                best = dj + vmax - v[j]
+                end = j
+            for p in range(cptr[j], cptr[j + 1]):
+                r = crow[p]
+                xr = x[r]
+                if xr < 0 or xr == j or done[xr]:
+                    continue
+                nd = dj + cost[carc[p]] - (mcost[r] - v[xr]) - v[j]
+                if nd < dist[xr]:
+                    if dist[xr] == INF:
+                        touched[n_t] = xr
+                        n_t += 1
+                    dist[xr] = nd
+                    via_col[xr] = j
+                    via_arc[xr] = carc[p]
+                    hk, hv, size = _heap_push(hk, hv, size, nd, xr)
+        if end >= 0:
+            for t in range(n_f):
+                j = final[t]
+                v[j] += best - dist[j]
+            owner = free_dummies[next_dummy]
+            next_dummy += 1
+            j = end
+            while True:
+                r = y[j]
+                y[j] = owner
+                x[owner] = j
+                if j == s:
+                    break
+                mcost[r] = cost[via_arc[j]]
+                owner = r
+                j = via_col[j]
+        for t in range(n_t):
+            k = touched[t]
+            dist[k] = INF
+            done[k] = False
+
+
+@njit(cache=True)
 def _price(n_real, indptr, indices, cost, mask, x, y, v, mcost, add):
     """Pricing over all arcs: add to `mask` up to `add` most violated arcs (negative reduced cost) of each
     matched row and free that row. Returns the rows freed: 0 certifies the matching optimal on the whole
@@ -382,7 +495,10 @@ def _price(n_real, indptr, indices, cost, mask, x, y, v, mcost, add):
             continue
         ui = mcost[i] - v[j]
         nb = 0
-        for a in range(indptr[i], indptr[i + 1]):
+        lo, deg = indptr[i], indptr[i + 1] - indptr[i]
+        start = (i * 40503) % max(deg, 1)  # ties: rows start at different places
+        for t in range(deg):
+            a = lo + (start + t) % deg
             r = cost[a] - ui - v[indices[a]]
             if r < 0:
                 if nb < add:
@@ -425,9 +541,11 @@ def solve(
     if n_dummy < 0 or n_dummy > int(eligible.sum()):
         raise ValueError("no perfect matching: too few right nodes or eligible right nodes")
     v = np.zeros(n_right, np.int64)
+    owner_arc = np.full(n_right, -1, np.int64)
     for step in AUCTION_STEPS:
-        _auction(n_left, indptr, indices, cost, v, max(1, round(step * unit)), 20 * n_left + 1000)
+        _auction(n_left, indptr, indices, cost, v, max(1, round(step * unit)), 20 * n_left + 1000, owner_arc)
     mask = seed.copy()
+    mask[owner_arc[owner_arc >= 0]] = True  # the auction's own (near-optimal) assignment
     _top_k(indptr, indices, cost, v, TOP_K, mask)
     x = np.full(n_left + n_dummy, -1, np.int64)
     y = np.full(n_right, -1, np.int64)
@@ -437,7 +555,11 @@ def solve(
             mask[:] = True  # never reached in practice; with every arc the next pricing pass finds nothing
         rip, rind, rcost = _restrict(indptr, indices, cost, mask)
         _arr(n_left, rip, rind, rcost, x, y, v, mcost, ARR_PASSES)
-        if _augment(n_left, n_dummy, rip, rind, rcost, eligible, x, y, v, mcost):
+        failed = _augment(n_left, 0, rip, rind, rcost, eligible, x, y, v, mcost, 0)
+        if n_dummy:
+            _place_dummies(n_left, rip, rind, rcost, eligible, x, y, v, mcost, DUMMY_BUDGET)
+            failed += _augment(n_left, n_dummy, rip, rind, rcost, eligible, x, y, v, mcost, n_left)
+        if failed:
             raise AssertionError("no perfect matching in the restricted problem")  # the seed arcs prevent it
         if _price(n_left, indptr, indices, cost, mask, x, y, v, mcost, ADD_PER_ROW) == 0:
             return x[:n_left]

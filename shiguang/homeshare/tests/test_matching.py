@@ -146,17 +146,20 @@ def test_bit_orders_match_the_choices() -> None:
 # --- lapsolver: pricing rounds, dummy rows, transposed blocks, integer scores ---
 
 
-def starve_the_restricted_problem(monkeypatch: Any) -> None:
+def starve_the_restricted_problem(monkeypatch: Any, dummy_budget: int = 200) -> None:
     """One arc per row in the restricted problem and one arc added per pricing round: almost every answer then
-    comes out of the pricing loop (rows freed and re-augmented warm, dummy rows moved)."""
+    comes out of the pricing loop (rows freed and re-augmented warm, dummy rows moved). dummy_budget 1: free
+    dummies are placed by the forward search; huge: by the backward search from free columns."""
     monkeypatch.setattr(lapsolver, "TOP_K", 1)
     monkeypatch.setattr(lapsolver, "ADD_PER_ROW", 1)
     monkeypatch.setattr(lapsolver, "AUCTION_STEPS", (40.0,))
+    monkeypatch.setattr(lapsolver, "DUMMY_BUDGET", dummy_budget)
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_pricing_loop_matches_brute_force(monkeypatch: Any, seed: int) -> None:
-    starve_the_restricted_problem(monkeypatch)
+@pytest.mark.parametrize("dummy_budget", [1, 10**9])
+def test_pricing_loop_matches_brute_force(monkeypatch: Any, seed: int, dummy_budget: int) -> None:
+    starve_the_restricted_problem(monkeypatch, dummy_budget)
     rng = np.random.default_rng(seed)
     n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
     if n == 6 and m == 6:
@@ -169,16 +172,16 @@ def test_pricing_loop_matches_brute_force(monkeypatch: Any, seed: int) -> None:
 @pytest.mark.parametrize(
     ("n", "m", "seed"), [(60, 40, 1), (40, 60, 2), (80, 80, 3), (150, 120, 4), (90, 160, 5)]
 )
-@pytest.mark.parametrize("starved", [False, True])
+@pytest.mark.parametrize("starved", [None, 1, 10**9])
 def test_realistic_medium_instances_equal_dense_assignment(
-    monkeypatch: Any, n: int, m: int, seed: int, starved: bool
+    monkeypatch: Any, n: int, m: int, seed: int, starved: int | None
 ) -> None:
     """Too big for brute force: compared with linear_sum_assignment on the whole matrix (assign_dense)."""
     rounds: list[int] = []
     price = lapsolver._price
     monkeypatch.setattr(lapsolver, "_price", lambda *args: rounds.append(price(*args)) or rounds[-1])
     if starved:
-        starve_the_restricted_problem(monkeypatch)
+        starve_the_restricted_problem(monkeypatch, starved)
     rng = np.random.default_rng(seed)
     scores, feasible = matching.score_matrix(synthetic.offers(rng, n), synthetic.applications(rng, m))
     ours, dense = matching.assign_sparse(scores, feasible), matching.assign_dense(scores, feasible)
