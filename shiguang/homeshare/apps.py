@@ -7,6 +7,12 @@ class HomeshareConfig(AppConfig):
     label = "homeshare"
     verbose_name = _("幸福同行")
 
+    def warm(self) -> None:
+        """Run by `manage.py warm` (and in the background by `manage.py serve`)."""
+        from shiguang.homeshare.matching import warm_up
+
+        warm_up()
+
     def ready(self) -> None:
         from shiguang.accounts.choices import Role
         from shiguang.core import worker

@@ -519,6 +519,15 @@ def optimal_assignment(scores: np.ndarray, feasible: np.ndarray) -> Assignment:
     return assign_sparse(scores, feasible)
 
 
+def warm_up() -> None:
+    """Compile the solver (numba: ~20 s of CPU the first time, then loaded from its on-disk cache in under a
+    second) by solving a small instance, so no coordinator's first "match" request pays for it."""
+    rng = np.random.default_rng(0)
+    scores = rng.integers(1, 100, size=(12, 14)).astype(np.float32)
+    feasible = rng.random((12, 14)) < 0.6
+    optimal_assignment(scores, feasible)
+
+
 def top_candidates(scores: np.ndarray, feasible: np.ndarray, row: int, k: int = 3) -> list[int]:
     """The k best feasible columns for one row, best first (ties: lower index first)."""
     idx = np.flatnonzero(feasible[row])

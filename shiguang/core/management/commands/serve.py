@@ -37,6 +37,8 @@ class Command(BaseCommand):
         # Fixed argv with our own interpreter: nothing user-supplied reaches the shell.
         procs = [subprocess.Popen(web, env=env)]  # noqa: S603
         procs += [subprocess.Popen(worker, env=env) for _ in range(options["workers"])]  # noqa: S603
+        # Compile what is compiled on first use (matching solver) while the server already answers.
+        warm = subprocess.Popen([sys.executable, "manage.py", "warm", "--quiet"], env=env)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Shiguang is running on http://{options['host']}:{options['port']}/ "
@@ -55,7 +57,7 @@ class Command(BaseCommand):
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.3)
         finally:
-            for p in procs:
+            for p in [*procs, warm]:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 8
