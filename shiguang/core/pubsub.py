@@ -6,8 +6,10 @@ A push is a convenience: readers also poll the database, so nothing depends on a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -47,21 +49,77 @@ def publish(topic: str, payload: dict[str, Any]) -> None:
             continue
 
 
+class _Hub:
+    """One Redis subscription per (event loop, topic), shared by every subscriber of this process.
+
+    Fifty open consoles in a web process used to mean fifty Redis connections, each receiving, parsing and
+    decoding every message; now the process receives it once and hands the same payload (read-only) to each
+    subscriber's queue. If Redis is unreachable the hub retries every second and the subscribers simply see
+    silence (they poll the database meanwhile).
+    """
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self.queues: set[asyncio.Queue[dict[str, Any]]] = set()
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        import redis.asyncio as aioredis
+
+        while self.queues:
+            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(f"shiguang:{self.topic}")
+                while self.queues:
+                    msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if msg is None:
+                        continue
+                    try:
+                        payload = json.loads(msg["data"])
+                    except ValueError:
+                        continue
+                    for queue in list(self.queues):
+                        queue.put_nowait(payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("redis subscription to %s failed; retrying", self.topic, exc_info=True)
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Hub]] = weakref.WeakKeyDictionary()
+
+
 async def subscribe(topic: str, timeout: float) -> AsyncIterator[dict[str, Any] | None]:
     """Yield payloads for `topic`; yields None every `timeout` seconds of silence (so callers can poll)."""
     if settings.REDIS_URL:
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(settings.REDIS_URL)
-        pubsub = client.pubsub()
+        loop = asyncio.get_running_loop()
+        hubs = _hubs.setdefault(loop, {})
+        hub = hubs.get(topic)
+        if hub is None:
+            hub = hubs[topic] = _Hub(topic)
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        hub.queues.add(inbox)
+        if hub.task is None or hub.task.done():
+            hub.task = loop.create_task(hub.run())
         try:
-            await pubsub.subscribe(f"shiguang:{topic}")
             while True:
-                msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
-                yield json.loads(msg["data"]) if msg else None
+                try:
+                    yield await asyncio.wait_for(inbox.get(), timeout)
+                except TimeoutError:
+                    yield None
         finally:
-            await pubsub.aclose()
-            await client.aclose()
+            hub.queues.discard(inbox)
+            if not hub.queues:
+                if hub.task is not None:
+                    hub.task.cancel()
+                if hubs.get(topic) is hub:
+                    del hubs[topic]
     else:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         _local[topic].add(queue)
