@@ -750,6 +750,11 @@ def flush_demo_database() -> None:
             for statement in triggers.SQLITE_DOWN:
                 cursor.execute(statement)
         call_command("flush", interactive=False, verbosity=0)
+        if vendor == "postgresql":
+            # Back to the default for the rest of the caller's transaction: every deferrable constraint here
+            # is INITIALLY DEFERRED (Django's foreign keys, the ledger's balance check), and the time bank
+            # writes postings before their transaction row.
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         if vendor != "postgresql":
             for statement in triggers.SQLITE_UP:
                 cursor.execute(statement)

@@ -137,13 +137,11 @@ def forget_flushed_content_types():
     ContentType.objects.clear_cache()
 
 
-@pytest.mark.django_db
+# Committed for real (transaction=True), as the command runs: inside one test transaction PostgreSQL would
+# refuse --reset's TRUNCATE while the time bank's deferred ledger checks are still pending.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("forget_flushed_content_types")
 def test_second_run_needs_reset_and_reset_rebuilds_the_same_data():
-    if connection.vendor == "postgresql":
-        # Here the whole test is one transaction: the time bank's deferred ledger checks are still pending
-        # when --reset truncates, which PostgreSQL refuses. The command itself runs --reset before writing.
-        pytest.skip("reset inside a test transaction is SQLite-only (see comment)")
     demo_data()
     first = sorted(ElderProfile.objects.values_list("name", "birth_date"))
     with pytest.raises(CommandError, match=r"already loaded.*--reset"):
