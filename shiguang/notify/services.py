@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from shiguang.core import clock
 from shiguang.notify.channels import get_channel
@@ -81,13 +81,21 @@ def deliver(notification_id: int) -> bool:
     note = Notification.objects.select_related("recipient").filter(id=notification_id).first()
     if note is None or note.status == Status.SENT:
         return True
+    return _record(note, _send(note))
+
+
+def _send(note: Notification) -> Any:
     try:
-        result = get_channel(note.channel).send(note)
+        return get_channel(note.channel).send(note)
     except Exception as exc:  # a broken adapter must not stop the worker
         log.exception("channel %s raised", note.channel)
         from shiguang.notify.channels import Result
 
-        result = Result(ok=False, error=str(exc)[:300])
+        return Result(ok=False, error=str(exc)[:300])
+
+
+def _record(note: Notification, result: Any) -> bool:
+    """Record one attempt: sent, failed (and the fallback channel queued) or retried with backoff."""
     now = clock.now()
     with transaction.atomic():
         Delivery.objects.create(
@@ -130,9 +138,43 @@ def deliver(notification_id: int) -> bool:
 
 
 def dispatch_due(worker_id: str, batch: int = 100) -> int:
+    """Deliver a claimed batch.
+
+    External channels (SMS, voice, …) record each attempt as soon as it is made, so a worker killed mid-batch
+    repeats at most the message it was sending. In-app messages are a push to open pages (the inbox is the
+    row itself): those sent successfully are recorded together at the end of the batch, one statement for the
+    delivery rows and one for the statuses; repeating one after a crash shows a toast twice at worst.
+    """
     ids = _claim(batch)
-    for nid in ids:
-        deliver(nid)
+    if not ids:
+        return 0
+    order = {nid: k for k, nid in enumerate(ids)}  # the claim's order: priority first
+    notes = sorted(
+        Notification.objects.select_related("recipient").filter(id__in=ids), key=lambda n: order[n.id]
+    )
+    in_app_sent: list[tuple[Notification, Any]] = []
+    for note in notes:
+        if note.status == Status.SENT:
+            continue
+        result = _send(note)
+        if note.channel == "in_app" and result.ok:
+            in_app_sent.append((note, result))
+        else:
+            _record(note, result)
+    if in_app_sent:
+        now = clock.now()
+        with transaction.atomic():
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        notification=n, attempted_at=now, ok=True, provider_id=r.provider_id, error=r.error
+                    )
+                    for n, r in in_app_sent
+                ]
+            )
+            Notification.objects.filter(id__in=[n.id for n, _r in in_app_sent]).update(
+                status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, claimed_until=None, last_error=""
+            )
     return len(ids)
 
 
