@@ -492,6 +492,7 @@ def killer(
     while time.monotonic() < give_up and not in_escalation(name):
         time.sleep(0.003)
     stats["mid_transaction"] += int(in_escalation(name))
+    stats["killed_ticks"] += _ticks(workers[name].pid)  # its CPU so far still counts in the burst's figures
     workers[name].send_signal(signal.SIGKILL)
     workers[name].wait(timeout=10)
     stats["kills"] += 1
@@ -519,7 +520,7 @@ async def run(
         for (_name, session), ready in zip(world["sessions"], readies, strict=True)
     ]
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 30)
-    stats = {"kills": 0, "mid_transaction": 0}
+    stats = {"kills": 0, "mid_transaction": 0, "killed_ticks": 0}
     kill_thread = None
     if kill:
         kill_at = time.monotonic() + DEADLINES[0] + 0.05
@@ -531,7 +532,8 @@ async def run(
         return {
             "web": web_cpu_seconds(web),
             "bench_client": time.process_time(),
-            "workers": sum(_ticks(w.pid) for w in workers.values()) / os.sysconf("SC_CLK_TCK"),
+            "workers": (sum(_ticks(w.pid) for w in workers.values()) + stats["killed_ticks"])
+            / os.sysconf("SC_CLK_TCK"),
             "postgres": postgres_cpu_seconds(),
             "machine": machine_busy_seconds(),
             "wall": time.monotonic(),
