@@ -69,6 +69,17 @@ def _lock_head() -> AuditHead:
     return head
 
 
+@dataclass
+class Entry:
+    """One event for record_many(); the same arguments as record()."""
+
+    code: str
+    actor: Any = None
+    target: models.Model | None = None
+    data: dict[str, Any] | None = None
+    on_behalf_of: Any = None
+
+
 def record(
     code: str,
     *,
@@ -78,24 +89,38 @@ def record(
     on_behalf_of: Any = None,
 ) -> AuditEvent:
     """Append one event. Must run inside the transaction of the change it records."""
+    return record_many([Entry(code, actor, target, data, on_behalf_of)])[0]
+
+
+def record_many(entries: list[Entry]) -> list[AuditEvent]:
+    """Append several events of one transaction to one chain, in order: one head lock, one insert."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction it records")
+    if not entries:
+        return []
     head = _lock_head()
-    event = AuditEvent(
-        created_at=clock.now(),
-        code=code,
-        actor_id=getattr(actor, "pk", None),
-        on_behalf_of_id=getattr(on_behalf_of, "pk", None),
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None and target.pk is not None else "",
-        data=_json_safe(data or {}),
-        chain=head.id,
-        prev_hash=head.last_hash,
-    )
-    event.hash = compute_hash(head.last_hash, event)
-    event.save()
-    AuditHead.objects.filter(id=head.id).update(last_hash=event.hash, count=models.F("count") + 1)
-    return event
+    now = clock.now()
+    prev = head.last_hash
+    events = []
+    for entry in entries:
+        target = entry.target
+        event = AuditEvent(
+            created_at=now,
+            code=entry.code,
+            actor_id=getattr(entry.actor, "pk", None),
+            on_behalf_of_id=getattr(entry.on_behalf_of, "pk", None),
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None and target.pk is not None else "",
+            data=_json_safe(entry.data or {}),
+            chain=head.id,
+            prev_hash=prev,
+        )
+        event.hash = prev = compute_hash(prev, event)
+        events.append(event)
+    # One INSERT; its rows get ids in list order, so the chain's order (verify_chain walks ids) is kept.
+    AuditEvent.objects.bulk_create(events)
+    AuditHead.objects.filter(id=head.id).update(last_hash=prev, count=models.F("count") + len(events))
+    return events
 
 
 @dataclass

@@ -63,8 +63,8 @@ def is_responder_staff(user: Any) -> bool:
 def _publish(alarm: Alarm, *, responders: bool = True) -> None:
     """Push the alarm as it is now, once the transaction commits.
 
-    Called before audit.record(): the audit chain's head row is a global lock held until commit, so
-    everything else a service reads or writes comes first.
+    Called before audit.record(): the audit head it takes stays locked until commit, so everything else a
+    service reads or writes comes first.
     """
     push.after_commit([alarm], push.people_of([alarm], responders=responders))
 
@@ -504,23 +504,27 @@ def _raise_new_alarms(calls: list[dict[str, Any]]) -> dict[int, Alarm]:
     AlarmEvent.objects.bulk_create(events)
     raised = list(alarms.values())
     push.after_commit(raised, push.people_of(raised, responders=False))
+    entries = []
     for i, alarm in alarms.items():
         call = chosen[i][0]
         actor, elder, device = call.get("actor"), call["elder"], call.get("device")
-        audit.record(
-            "sos.alarm.raised",
-            actor=actor,
-            target=alarm,
-            on_behalf_of=elder.user if actor is not None and actor.pk != elder.user_id else None,
-            data={
-                "source": alarm.source,
-                "drill": alarm.drill,
-                "device": device.device_id if device else None,
-                "policy": alarm.policy.pk,
-                "policy_version": alarm.policy.version,
-            },
+        entries.append(
+            audit.Entry(
+                "sos.alarm.raised",
+                actor=actor,
+                target=alarm,
+                on_behalf_of=elder.user if actor is not None and actor.pk != elder.user_id else None,
+                data={
+                    "source": alarm.source,
+                    "drill": alarm.drill,
+                    "device": device.device_id if device else None,
+                    "policy": alarm.policy.pk,
+                    "policy_version": alarm.policy.version,
+                },
+            )
         )
         alarm.created_now = True  # type: ignore[attr-defined]
+    audit.record_many(entries)  # one event per alarm, written together
     return alarms
 
 

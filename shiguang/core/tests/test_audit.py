@@ -104,3 +104,20 @@ def test_reveal_is_audited_and_masked_by_default(elder_a, worker_a, login, setti
     assert elder_a.id_number in response.content.decode()
     event = AuditEvent.objects.filter(code="people.elder.revealed").last()
     assert event.actor_id == worker_a.pk and event.data == {"field": "id_number", "purpose": "核对身份"}
+
+
+def test_record_many_appends_in_order_to_one_chain(db):
+    from shiguang.core import audit
+
+    with transaction.atomic():
+        audit.record("before")
+        events = audit.record_many([audit.Entry(f"batch.{i}", data={"i": i}) for i in range(5)])
+        audit.record("after")
+    assert [e.code for e in events] == [f"batch.{i}" for i in range(5)]
+    ids = [e.id for e in events]
+    assert all(ids) and ids == sorted(ids)
+    stored = list(AuditEvent.objects.filter(id__in=ids).order_by("id"))
+    assert [e.hash for e in stored] == [e.hash for e in events]
+    assert stored[1].prev_hash == stored[0].hash and len({e.chain for e in stored}) == 1
+    assert verify_chain().ok
+    assert audit.record_many([]) == []
