@@ -1,4 +1,4 @@
-"""The worker loop's handling of a failing handler: retried at once, then with growing pauses, never spamming."""
+"""The worker loop and a failing handler: retried at once, then with growing pauses, never spamming."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from shiguang.core import worker
 def test_a_failing_handler_backs_off_and_recovers(monkeypatch, caplog):
     clock = [1000.0]
     monkeypatch.setattr(worker.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)  # no database in this test
     calls: list[str] = []
     broken = [True]
 
