@@ -415,6 +415,15 @@ def _same_request(existing: LedgerTransaction, **expected: Any) -> LedgerTransac
     return existing
 
 
+def _after_key_race(key: str | None, error: IntegrityError, **expected: Any) -> LedgerTransaction:
+    """A concurrent call with the same idempotency key committed first: answer with its transaction (if it is
+    the same request); an integrity error that is not about the key is raised as it was."""
+    existing = _existing(key)
+    if existing is None:
+        raise error
+    return _same_request(existing, **expected)
+
+
 @transaction.atomic
 def post_service(
     *,
@@ -528,11 +537,8 @@ def post_service(
                         note=_("受助时自动兑换"),
                         **common,
                     )
-    except IntegrityError:  # the key was posted by a concurrent call: return that transaction
-        existing = _existing(key)
-        if existing is None:
-            raise
-        return _same_request(existing, **expected)
+    except IntegrityError as error:  # a concurrent call posted the key first
+        return _after_key_race(key, error, **expected)
     before = selectors.star_level_for_minutes(earned_before, policy.thresholds)
     after = selectors.star_level_for_minutes(earned_before + amount, policy.thresholds)
     if after > before:
@@ -642,11 +648,8 @@ def redeem_service(
                 amount=amount,
                 note=note,
             )
-    except IntegrityError:
-        existing = _existing(key)
-        if existing is None:
-            raise
-        return _same_request(existing, **expected)
+    except IntegrityError as error:  # a concurrent call posted the key first
+        return _after_key_race(key, error, **expected)
     audit.record(
         "timebank.service.redeemed",
         actor=actor,
@@ -724,11 +727,10 @@ def transfer(
                 note=note,
                 source=verdict.relation,
             )
-    except IntegrityError:
-        existing = _existing(key)
-        if existing is None:
-            raise
-        return _same_request(existing, kind=TransactionKind.TRANSFER, provider_id=sender.pk, amount=minutes)
+    except IntegrityError as error:  # a concurrent call posted the key first
+        return _after_key_race(
+            key, error, kind=TransactionKind.TRANSFER, provider_id=sender.pk, amount=minutes
+        )
     audit.record(
         "timebank.transfer.made",
         actor=actor,
@@ -801,11 +803,10 @@ def donate(
                 note=note,
                 source=pool,
             )
-    except IntegrityError:
-        existing = _existing(key)
-        if existing is None:
-            raise
-        return _same_request(existing, kind=TransactionKind.DONATION, provider_id=sender.pk, amount=minutes)
+    except IntegrityError as error:  # a concurrent call posted the key first
+        return _after_key_race(
+            key, error, kind=TransactionKind.DONATION, provider_id=sender.pk, amount=minutes
+        )
     audit.record(
         "timebank.donation.made",
         actor=actor,
@@ -906,11 +907,10 @@ def pool_grant(
                 note=reason,
                 source=pool,
             )
-    except IntegrityError:
-        existing = _existing(key)
-        if existing is None:
-            raise
-        return _same_request(existing, kind=TransactionKind.GRANT, receiver_id=recipient.pk, amount=minutes)
+    except IntegrityError as error:  # a concurrent call posted the key first
+        return _after_key_race(
+            key, error, kind=TransactionKind.GRANT, receiver_id=recipient.pk, amount=minutes
+        )
     audit.record(
         "timebank.pool.granted",
         actor=actor,
