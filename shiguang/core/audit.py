@@ -12,7 +12,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
-from shiguang.core import clock
+from shiguang.core import bulk, clock
 from shiguang.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -118,7 +118,7 @@ def record_many(entries: list[Entry]) -> list[AuditEvent]:
         event.hash = prev = compute_hash(prev, event)
         events.append(event)
     # One INSERT; its rows get ids in list order, so the chain's order (verify_chain walks ids) is kept.
-    AuditEvent.objects.bulk_create(events)
+    bulk.insert(events)
     AuditHead.objects.filter(id=head.id).update(last_hash=prev, count=models.F("count") + len(events))
     return events
 

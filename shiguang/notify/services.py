@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
-from shiguang.core import clock
+from shiguang.core import bulk, clock
 from shiguang.notify.channels import get_channel
 from shiguang.notify.choices import Status
 from shiguang.notify.models import Delivery, Notification
@@ -59,6 +59,22 @@ def enqueue(
     if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
         transaction.on_commit(lambda: deliver(note.id))
     return note
+
+
+def enqueue_many(notes: list[Notification]) -> None:
+    """Queue unsaved Notification rows in one statement, with enqueue()'s semantics: a message whose
+    `dedupe_key` is already queued (by anyone, even concurrently) stays one row (ON CONFLICT DO NOTHING)."""
+    unknown = {n.channel for n in notes} - set(settings.NOTIFY_CHANNELS)
+    if unknown:
+        raise ValueError(f"unknown channel(s) {sorted(unknown)}")
+    if not notes:
+        return
+    bulk.insert(notes, ignore_conflicts=True)
+    if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
+        keys = [n.dedupe_key for n in notes if n.dedupe_key]
+        ids = list(Notification.objects.filter(dedupe_key__in=keys).values_list("id", flat=True))
+        ids += [n.pk for n in notes if not n.dedupe_key and n.pk]
+        transaction.on_commit(lambda: [deliver(i) for i in ids])
 
 
 def _claim(batch: int) -> list[int]:

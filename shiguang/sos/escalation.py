@@ -33,6 +33,7 @@ from django.db.models import Q
 
 from shiguang.accounts.choices import Role
 from shiguang.core import audit, clock
+from shiguang.notify.services import enqueue_many
 from shiguang.sos import push
 from shiguang.sos.choices import AlarmSource, AlarmStatus, Audience, DutyRole, EventKind, StepKind
 from shiguang.sos.models import (
@@ -488,28 +489,6 @@ def _run_review(batch: Batch, step: EscalationStep, alarm: Alarm) -> dict[str, A
     return {"review": True, "ack_seconds": ack}
 
 
-def _enqueue_many(notes: list[Any]) -> None:
-    """Outbox rows in one statement, with notify's enqueue semantics: the unique dedupe key means a message
-    queued twice stays one row (ON CONFLICT DO NOTHING). See docs/sos.md: notify.services.enqueue_many."""
-    from shiguang.notify.models import Notification
-
-    unknown = {n.channel for n in notes} - set(settings.NOTIFY_CHANNELS)
-    if unknown:
-        raise ValueError(f"unknown channel(s) {sorted(unknown)}")
-    if not notes:
-        return
-    Notification.objects.bulk_create(notes, ignore_conflicts=True)
-    if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
-        from shiguang.notify.services import deliver
-
-        ids = list(
-            Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in notes]).values_list(
-                "id", flat=True
-            )
-        )
-        transaction.on_commit(lambda: [deliver(i) for i in ids])
-
-
 def process_steps(steps: list[EscalationStep], worker_id: str) -> Batch:
     """Run claimed steps inside the caller's transaction; returns what to audit and push."""
     now = clock.now()
@@ -538,7 +517,7 @@ def process_steps(steps: list[EscalationStep], worker_id: str) -> Batch:
         else:
             step.result = _run_notify(batch, step, alarm)
     AlarmResponder.objects.bulk_create(batch.responders, ignore_conflicts=True)
-    _enqueue_many(batch.notes)
+    enqueue_many(batch.notes)
     AlarmEvent.objects.bulk_create(batch.events)
     EscalationStep.objects.bulk_create(batch.next_steps, ignore_conflicts=True)
     if batch.touched:

@@ -196,9 +196,14 @@ def rule_text(policy: TimebankPolicy) -> str:
     return _("可以转给：%(elder)s。") % {"elder": elder}
 
 
-def priority_eligible(policy: TimebankPolicy, user: Any) -> tuple[bool, str]:
-    """Whether `user` is an elder the policy counts as a priority elder (age and living arrangement)."""
-    profile = ElderProfile.objects.filter(user=user).first() if user is not None else None
+_LOAD = object()  # "not prefetched: look it up"
+
+
+def priority_eligible(policy: TimebankPolicy, user: Any, *, profile: Any = _LOAD) -> tuple[bool, str]:
+    """Whether `user` is an elder the policy counts as a priority elder (age and living arrangement).
+    A caller that prefetched the user's ElderProfile (or knows there is none) passes it as `profile`."""
+    if profile is _LOAD:
+        profile = ElderProfile.objects.filter(user=user).first() if user is not None else None
     if profile is None:
         return False, _("对方不是登记在册的长者。")
     if profile.age() < policy.recipient_min_age:
@@ -209,16 +214,21 @@ def priority_eligible(policy: TimebankPolicy, user: Any) -> tuple[bool, str]:
     return True, ""
 
 
-def recipient_eligibility(policy: TimebankPolicy, sender: Any, recipient: Any) -> Eligibility:
+def recipient_eligibility(
+    policy: TimebankPolicy, sender: Any, recipient: Any, *, related: bool | None = None, profile: Any = _LOAD
+) -> Eligibility:
+    """Whether `sender` may give hours to `recipient`. Batch callers pass what they prefetched: `related`
+    (a FamilyLink either way round) and the recipient's `profile`."""
     if recipient is None:
         return Eligibility(False, "", _("找不到接收人。"))
     if sender is not None and recipient.pk == sender.pk:
         return Eligibility(False, "", _("不能转给自己。"))
     if not recipient.is_active:
         return Eligibility(False, "", _("对方账户已停用。"))
-    if policy.relatives_eligible and sender is not None and is_relative(sender, recipient):
-        return Eligibility(True, "relative", _("对方是您的家人，可以转赠。"))
-    ok, why = priority_eligible(policy, recipient)
+    if policy.relatives_eligible and sender is not None:
+        if related if related is not None else is_relative(sender, recipient):
+            return Eligibility(True, "relative", _("对方是您的家人，可以转赠。"))
+    ok, why = priority_eligible(policy, recipient, profile=profile)
     if ok:
         return Eligibility(True, "priority_elder", _("对方符合受赠长者条件，可以转赠。"))
     return Eligibility(False, "", why + " " + rule_text(policy))

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Max, Value, When
+from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils.translation import gettext as _
 
 from shiguang.accounts.choices import Role
@@ -195,10 +195,13 @@ def _lock(accounts: Iterable[Account]) -> dict[int, Account]:
     then the system accounts; by id within each. Services never lock issuance or redemption accounts
     themselves (they have no floor to check when credited or minted from): the posting trigger takes those
     rows last, which keeps the same order."""
-    ids = {a.id for a in accounts}
+    return _lock_matching(Q(id__in={a.id for a in accounts}))
+
+
+def _lock_matching(scope: Q) -> dict[int, Account]:
     rows = (
         Account.objects.select_for_update()
-        .filter(id__in=ids)
+        .filter(scope)
         .annotate(
             lock_rank=Case(
                 When(kind=AccountKind.COMMUNITY_POOL, then=Value(1)),
@@ -339,23 +342,6 @@ def _credit_person(
     return lines
 
 
-def _may_overflow(account: Account, amount: int, policy: TimebankPolicy) -> bool:
-    return account.kind == AccountKind.PERSON and account.balance + amount > policy.cap_minutes
-
-
-def _lock_with_pool(
-    accounts: list[Account], credited: Account, amount: int, policy: TimebankPolicy
-) -> tuple[dict[int, Account], Account | None]:
-    """Lock `accounts`; add the priority pool when the credit may cross the cap (checked again under lock —
-    the pool sorts after every account a caller locks itself, so taking it afterwards keeps the order)."""
-    pool = priority_pool_account() if _may_overflow(credited, amount, policy) else None
-    locked = _lock([*accounts, *([pool] if pool else [])])
-    if pool is None and _may_overflow(locked[credited.id], amount, policy):
-        pool = priority_pool_account()
-        locked.update(_lock([pool]))
-    return locked, (locked[pool.id] if pool else None)
-
-
 def _existing(key: str | None) -> LedgerTransaction | None:
     if key is None:
         return None
@@ -424,7 +410,6 @@ def _after_key_race(key: str | None, error: IntegrityError, **expected: Any) -> 
     return _same_request(existing, **expected)
 
 
-@transaction.atomic
 def post_service(
     *,
     actor: Any,
@@ -441,146 +426,54 @@ def post_service(
     minute), the cap (what would lift the provider above it goes to the priority pool) and whether the
     receiver pays with hours they hold (redeem mode "on_service": up to their balance, plus the elder credit
     limit; the rest is free to them). The same key again returns the first transaction; the same key with
-    different details is a 409.
+    different details is a 409. Written by `batch` (group commit when a ledger writer runs).
     """
     key = _key(idempotency_key) or ""
     _require_active(provider, "provider")
     _require_active(receiver, "receiver")
-    expected = {
-        "kind": TransactionKind.SERVICE,
-        "provider_id": provider.pk,
-        "receiver_id": receiver.pk,
-        "minutes": minutes,
-        "category": category,
-    }
-    existing = _existing(key)
-    if existing is not None:
-        return _same_request(existing, **expected)
-    policy = _policy()
-    minutes = _whole_minutes(minutes, maximum=policy.max_service_minutes)
+    _int_minutes(minutes)
     if category not in HelpCategory.values:
         raise ValidationFailed(fields={"category": [_("未知的服务类别。")]})
     if provider.pk == receiver.pk:
         raise ValidationFailed(fields={"receiver": [_("服务者和受助者不能是同一人。")]})
     source = _text(source, "source", required=True, limit=120)
     on_behalf_of = _authorize_service(actor, provider, receiver)
-    weight = policy.weight(category)
-    amount = _weighted(minutes, weight)
-    if amount <= 0:
-        raise ValidationFailed(fields={"minutes": [_("折算后的时长为0。")]})
-    link = _link("timebank:mine")  # resolved before any lock is held (the first call loads the URLconf)
-    account = person_account(provider)
-    issuance = _system_account(AccountKind.ISSUANCE, policy, account.id)
-    payer = selectors.account_of(receiver) if policy.redeem_mode == RedeemMode.ON_SERVICE else None
-    retire = _system_account(AccountKind.REDEMPTION, policy, payer.id) if payer is not None else None
-    community_id = getattr(receiver, "community_id", None) or account.community_id
-    txn_id = _next_transaction_id()
-    # Everything that needs no lock happens before the accounts are locked, so the locks are held briefly.
-    _notify(
-        provider,
-        "timebank.earned",
-        {
-            "hours": hours_label(amount),
-            "category": str(HelpCategory(category).label),
-            "receiver": str(receiver),
-        },
-        key=f"earned:{key}",
-        link=link,
+    return _submit(
+        "service",
+        actor=_pk(actor),
+        on_behalf_of=_pk(on_behalf_of),
+        key=key,
+        provider=provider.pk,
+        receiver=receiver.pk,
+        minutes=minutes,
+        category=category,
+        source=source,
     )
-    common = {
-        "actor": actor,
-        "on_behalf_of": on_behalf_of,
-        "provider": provider,
-        "receiver": receiver,
-        "community_id": community_id,
-        "category": category,
-        "source": source,
-        "minutes": minutes,
-        "weight": weight,
-    }
-    redemption = None
-    try:
-        with transaction.atomic():
-            locked, pool = _lock_with_pool([account, *([payer] if payer else [])], account, amount, policy)
-            earner = locked[account.id]
-            earned_before = earner.earned
-            txn = _write(
-                kind=TransactionKind.SERVICE,
-                policy=policy,
-                locked=locked,
-                txn_id=txn_id,
-                lines=[
-                    Line(issuance, -amount, PostingKind.MINT),
-                    *_credit_person(earner, amount, PostingKind.EARN, policy, pool),
-                ],
-                idempotency_key=key,
-                amount=amount,
-                **common,
-            )
-            if payer is not None and retire is not None:
-                paying = locked[payer.id]
-                floor = _floor_for(paying, policy, spending=True) or 0
-                paid = min(amount, max(0, paying.balance - floor))
-                if paid > 0:
-                    redemption = _write(
-                        kind=TransactionKind.REDEMPTION,
-                        policy=policy,
-                        locked=locked,
-                        spending=True,
-                        lines=[
-                            Line(paying, -paid, PostingKind.SPEND),
-                            Line(retire, paid, PostingKind.RETIRE),
-                        ],
-                        idempotency_key=f"{key}#redeem",
-                        amount=paid,
-                        related=txn,
-                        note=_("受助时自动兑换"),
-                        **common,
-                    )
-    except IntegrityError as error:  # a concurrent call posted the key first
-        return _after_key_race(key, error, **expected)
-    before = selectors.star_level_for_minutes(earned_before, policy.thresholds)
-    after = selectors.star_level_for_minutes(earned_before + amount, policy.thresholds)
-    if after > before:
-        _notify(provider, "timebank.star", {"stars": after}, key=f"star:{provider.pk}:{after}")
-    if redemption is not None:
-        _notify(
-            receiver,
-            "timebank.redeemed",
-            {"hours": hours_label(redemption.amount)},
-            key=f"redeemed:{redemption.pk}",
-            link=link,
-        )
-        audit.record(
-            "timebank.service.redeemed",
-            actor=actor,
-            target=redemption,
-            on_behalf_of=on_behalf_of,
-            data={
-                "service": txn.pk,
-                "person": receiver.pk,
-                "amount": redemption.amount,
-                "policy": policy.version,
-            },
-        )
-    # Last, so the single audit-chain head row is held only from here to COMMIT.
-    audit.record(
-        "timebank.service.posted",
-        actor=actor,
-        target=txn,
-        on_behalf_of=on_behalf_of,
-        data={
-            "provider": provider.pk,
-            "receiver": receiver.pk,
-            "minutes": minutes,
-            "category": category,
-            "weight": str(weight),
-            "amount": amount,
-            "policy": policy.version,
-            "source": source,
-        },
-    )
-    return txn
+
+
+def _pk(user: Any) -> int | None:
+    return getattr(user, "pk", None)
+
+
+def _int_minutes(value: Any, field: str = "minutes") -> None:
+    """Whole minutes as an int (ranges depend on the policy and are checked by the writer)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(fields={field: [_("请填写整数分钟。")]})
+
+
+def _submit(op: str, **args: Any) -> LedgerTransaction:
+    """Hand one call to the ledger writer when one runs (group commit; not inside a caller's transaction,
+    whose atomicity the call must share), else apply it here in its own (sub)transaction."""
+    from django.utils import translation
+
+    from shiguang.timebank import batch, writer
+
+    call = batch.Call(op, args, translation.get_language() or "")
+    if not transaction.get_connection().in_atomic_block:
+        outcome = writer.submit(call)
+        if outcome is not None:
+            return outcome.result()
+    return batch.apply_one(call).result()
 
 
 @transaction.atomic
@@ -667,7 +560,6 @@ def _giving_minutes(minutes: Any, policy: TimebankPolicy) -> int:
     return _whole_minutes(minutes, maximum=policy.cap_minutes)
 
 
-@transaction.atomic
 def transfer(
     *,
     actor: Any,
@@ -679,72 +571,22 @@ def transfer(
 ) -> LedgerTransaction:
     """Give hours to a relative (FamilyLink) or to an elder who meets the policy's rule (e.g. 80+ and living
     alone). Never above the sender's balance (no credit for transfers); what would lift the recipient above
-    the cap goes to the priority pool."""
+    the cap goes to the priority pool. Written by `batch`."""
     key = _key(idempotency_key, required=False)
     _require_active(sender, "sender")
-    existing = _existing(key)
-    if existing is not None:
-        return _same_request(existing, kind=TransactionKind.TRANSFER, provider_id=sender.pk, amount=minutes)
-    policy = _policy()
-    minutes = _giving_minutes(minutes, policy)
+    _int_minutes(minutes)
     note = _text(note, "note", required=False)
     on_behalf_of = _acting_for(actor, sender)
-    verdict = selectors.recipient_eligibility(policy, sender, recipient)
-    if not verdict.eligible:
-        raise ValidationFailed(
-            verdict.reason, fields={"recipient": [verdict.reason]}, code="ineligible_recipient"
-        )
-    source_account = person_account(sender)
-    target = person_account(recipient)
-    link = _link("timebank:mine")
-    txn_id = _next_transaction_id()
-    _notify(
-        recipient,
-        "timebank.received",
-        {"hours": hours_label(minutes), "sender": str(sender)},
-        key=f"received:{txn_id}",
-        link=link,
+    return _submit(
+        "transfer",
+        actor=_pk(actor),
+        on_behalf_of=_pk(on_behalf_of),
+        key=key,
+        sender=sender.pk,
+        recipient=_pk(recipient),
+        minutes=minutes,
+        note=note,
     )
-    try:
-        with transaction.atomic():
-            locked, pool = _lock_with_pool([source_account, target], target, minutes, policy)
-            txn = _write(
-                kind=TransactionKind.TRANSFER,
-                policy=policy,
-                locked=locked,
-                txn_id=txn_id,
-                lines=[
-                    Line(locked[source_account.id], -minutes, PostingKind.TRANSFER_OUT),
-                    *_credit_person(locked[target.id], minutes, PostingKind.TRANSFER_IN, policy, pool),
-                ],
-                idempotency_key=key,
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                provider=sender,
-                receiver=recipient,
-                community_id=source_account.community_id,
-                amount=minutes,
-                note=note,
-                source=verdict.relation,
-            )
-    except IntegrityError as error:  # a concurrent call posted the key first
-        return _after_key_race(
-            key, error, kind=TransactionKind.TRANSFER, provider_id=sender.pk, amount=minutes
-        )
-    audit.record(
-        "timebank.transfer.made",
-        actor=actor,
-        target=txn,
-        on_behalf_of=on_behalf_of,
-        data={
-            "sender": sender.pk,
-            "recipient": recipient.pk,
-            "amount": minutes,
-            "relation": verdict.relation,
-            "policy": policy.version,
-        },
-    )
-    return txn
 
 
 def _pool_account_for(pool: str, community: Community | None) -> Account:
@@ -757,7 +599,6 @@ def _pool_account_for(pool: str, community: Community | None) -> Account:
     raise ValidationFailed(fields={"pool": [_("请选择优先长者池或社区互助池。")]})
 
 
-@transaction.atomic
 def donate(
     *,
     actor: Any,
@@ -769,58 +610,30 @@ def donate(
     idempotency_key: str | None = None,
 ) -> LedgerTransaction:
     """Give hours to a community's mutual-aid pool (the sender's own community unless another is named) or
-    to the district's priority-elder pool. Never above the balance."""
+    to the district's priority-elder pool. Never above the balance. Written by `batch`."""
     key = _key(idempotency_key, required=False)
     _require_active(sender, "sender")
-    existing = _existing(key)
-    if existing is not None:
-        return _same_request(existing, kind=TransactionKind.DONATION, provider_id=sender.pk, amount=minutes)
-    policy = _policy()
-    minutes = _giving_minutes(minutes, policy)
+    _int_minutes(minutes)
     note = _text(note, "note", required=False)
     on_behalf_of = _acting_for(actor, sender)
-    if pool == PoolChoice.COMMUNITY and community is None and getattr(sender, "community_id", None):
-        community = Community.objects.filter(pk=sender.community_id).first()
-    target = _pool_account_for(pool, community)
-    source_account = person_account(sender)
-    try:
-        with transaction.atomic():
-            locked = _lock([source_account])
-            txn = _write(
-                kind=TransactionKind.DONATION,
-                policy=policy,
-                locked=locked,
-                lines=[
-                    Line(locked[source_account.id], -minutes, PostingKind.TRANSFER_OUT),
-                    Line(target, minutes, PostingKind.TRANSFER_IN),
-                ],
-                idempotency_key=key,
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                provider=sender,
-                community_id=target.community_id or source_account.community_id,
-                amount=minutes,
-                note=note,
-                source=pool,
-            )
-    except IntegrityError as error:  # a concurrent call posted the key first
-        return _after_key_race(
-            key, error, kind=TransactionKind.DONATION, provider_id=sender.pk, amount=minutes
-        )
-    audit.record(
-        "timebank.donation.made",
-        actor=actor,
-        target=txn,
-        on_behalf_of=on_behalf_of,
-        data={
-            "sender": sender.pk,
-            "pool": pool,
-            "community": target.community_id,
-            "amount": minutes,
-            "policy": policy.version,
-        },
+    community_id = None
+    if pool == PoolChoice.COMMUNITY:
+        community_id = community.pk if community is not None else getattr(sender, "community_id", None)
+        if community_id is None:
+            raise ValidationFailed(fields={"community": [_("请选择社区。")]})
+    elif pool != PoolChoice.PRIORITY:
+        raise ValidationFailed(fields={"pool": [_("请选择优先长者池或社区互助池。")]})
+    return _submit(
+        "donation",
+        actor=_pk(actor),
+        on_behalf_of=_pk(on_behalf_of),
+        key=key,
+        sender=sender.pk,
+        pool=str(pool),
+        community=community_id,
+        minutes=minutes,
+        note=note,
     )
-    return txn
 
 
 @transaction.atomic

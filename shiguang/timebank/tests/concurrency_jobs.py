@@ -90,3 +90,60 @@ def post_many(provider_id: int, receiver_id: int, prefix: str, times: int) -> in
             source="concurrency",
         )
     return times
+
+
+def _use_redis(redis_url: str) -> Any:
+    import redis
+    from django.conf import settings
+
+    settings.REDIS_URL = redis_url
+    return redis.Redis.from_url(redis_url)
+
+
+def serve_ledger_writer(redis_url: str, callers: int) -> dict[str, int]:
+    """Run the ledger writer until `callers` processes have said they are done (or two minutes pass)."""
+    import time
+
+    from shiguang.timebank import writer
+
+    client = _use_redis(redis_url)
+    done_key = writer._prefix() + ":test-done"
+    wait_for_go()
+    deadline = time.monotonic() + 120
+    stats = {"calls": 0, "batches": 0}
+
+    def counted(n: int) -> None:
+        stats["calls"] += n
+        stats["batches"] += 1
+
+    writer.serve(
+        lambda: time.monotonic() > deadline or int(client.get(done_key) or 0) >= callers, on_batch=counted
+    )
+    return stats
+
+
+def through_writer(redis_url: str, target: str, args: tuple[Any, ...]) -> Any:
+    """Wait until the ledger writer's heartbeat is up, then run `target(*args)` (its calls go to the writer)."""
+    import time
+
+    from django.utils.module_loading import import_string
+
+    from shiguang.timebank import writer
+
+    client = _use_redis(redis_url)
+    prefix = writer._prefix()
+    wait_for_go()  # everyone starts together; the target's own wait returns at once
+    deadline = time.monotonic() + 30
+    while not client.exists(prefix + ":alive") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        return import_string(target)(*args)
+    finally:
+        client.incr(prefix + ":test-done")
+
+
+def run_job(target: str, args: tuple[Any, ...]) -> tuple[str, Any]:
+    """run_parallel runs one function everywhere: this one runs a different job per process."""
+    from django.utils.module_loading import import_string
+
+    return args[1] if target.endswith("through_writer") else target, import_string(target)(*args)

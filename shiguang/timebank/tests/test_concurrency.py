@@ -109,3 +109,57 @@ def test_parallel_services_keep_the_ledger_exact(
     assert selectors.account_of(volunteer_a.user).balance == 30 * 30
     assert selectors.account_of(volunteer_b.user).balance == 30 * 30
     assert_ledger_ok()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    from django.conf import settings
+
+    from shiguang.timebank import writer
+
+    old, settings.REDIS_URL = settings.REDIS_URL, url
+    client = redis.Redis.from_url(url)
+    prefix = writer._prefix()
+    for key in client.scan_iter(match=prefix + ":*"):
+        client.delete(key)
+    settings.REDIS_URL = old
+    yield url
+    for key in client.scan_iter(match=prefix + ":*"):
+        client.delete(key)
+
+
+def test_the_ledger_writer_group_commits_calls_from_several_processes(
+    transactional_db, redis_url, post, volunteer_a, volunteer_b, elder_a, elder_b
+):
+    """Processes post through one ledger writer: transfers never overdraw, one key posts once, and the writer
+    really did take calls from several processes at once."""
+    post(volunteer_a.user, 100)
+    transfers = [(f"{JOBS}.transfer_many", (volunteer_a.user.pk, elder_b.user.pk, 5, 7)) for _ in range(4)]
+    same_key = [(f"{JOBS}.post_same_key", (volunteer_b.user.pk, elder_a.user.pk, "aid:writer")) for _ in range(3)]
+    many = [(f"{JOBS}.post_many", (volunteer_b.user.pk, elder_b.user.pk, f"w{i}", 10)) for i in range(2)]
+    callers = [(f"{JOBS}.through_writer", (redis_url, target, args)) for target, args in transfers + same_key + many]
+    results = run_together(
+        f"{JOBS}.run_job", [(f"{JOBS}.serve_ledger_writer", (redis_url, len(callers))), *callers]
+    )
+    by_job: dict[str, list[Any]] = {}
+    for job, result in results:
+        by_job.setdefault(job.rsplit(".", 1)[1], []).append(result)
+    (stats,) = by_job["serve_ledger_writer"]
+    transfer_results, keyed = by_job["transfer_many"], by_job["post_same_key"]
+    done = sum(r["done"] for r in transfer_results)
+    assert done == 100 // 7  # 14 fit; the rest were refused with 409
+    assert selectors.account_of(volunteer_a.user).balance == 100 - 7 * done
+    assert len(set(keyed)) == 1 and LedgerTransaction.objects.filter(idempotency_key="aid:writer").count() == 1
+    assert selectors.account_of(volunteer_b.user).balance == 60 + 2 * 10 * 30
+    assert stats["calls"] >= 20 + 3 + 20 - 5  # (almost) every call went through the writer ...
+    assert stats["batches"] < stats["calls"]  # ... and some of them shared a transaction
+    assert_ledger_ok()

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -37,12 +38,15 @@ class Command(BaseCommand):
         # Fixed argv with our own interpreter: nothing user-supplied reaches the shell.
         procs = [subprocess.Popen(web, env=env)]  # noqa: S603
         procs += [subprocess.Popen(worker, env=env) for _ in range(options["workers"])]  # noqa: S603
+        if settings.REDIS_URL:  # group commit for time-bank postings across web processes
+            procs.append(subprocess.Popen([sys.executable, "manage.py", "ledger_writer"], env=env))  # noqa: S603
         # Compile what is compiled on first use (matching solver) while the server already answers.
         warm = subprocess.Popen([sys.executable, "manage.py", "warm", "--quiet"], env=env)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Shiguang is running on http://{options['host']}:{options['port']}/ "
-                f"(web + {options['workers']} worker); press Ctrl-C to stop."
+                f"(web + {options['workers']} worker{' + ledger writer' if settings.REDIS_URL else ''}); "
+                "press Ctrl-C to stop."
             )
         )
         stopping = False

@@ -1,0 +1,684 @@
+"""Group commit for the time bank's frequent writes: confirmed services, transfers and donations.
+
+`apply(calls)` plans a list of calls against the locked balances in memory, one after the other, and writes
+the postings, transaction rows, audit events and notifications of all of them with one statement each, in the
+caller's database transaction. A call that fails (insufficient balance, ineligible recipient, an idempotency
+key used for a different request ...) gets its error and changes nothing; the others go on.
+
+Callers: `services.post_service` / `transfer` / `donate` run a batch of one in their own transaction, and the
+ledger writer (`timebank.writer`) runs a batch of whatever concurrent requests are waiting, so many ledger
+transactions share one database transaction and one COMMIT. Either way the rules are this module's.
+
+What the services check before a call gets here needs no database: the types and lengths of the inputs and
+who may act (the actor's role and scope). Everything that reads the ledger or the policy happens here.
+
+Locks: the accounts a batch posts to are locked in the services' global order (people, community pools, the
+priority pool, the issuance and redemption shards; by id) in at most three statements, so concurrent batches
+(several writer threads, callers applying in place) never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from shiguang.core import audit, bulk, clock
+from shiguang.core.errors import Conflict, DomainError, ValidationFailed
+from shiguang.timebank import selectors
+from shiguang.timebank import services as svc
+from shiguang.timebank.choices import (
+    AccountKind,
+    HelpCategory,
+    PoolChoice,
+    PostingKind,
+    RedeemMode,
+    TransactionKind,
+)
+from shiguang.timebank.models import Account, LedgerTransaction, Posting, TimebankPolicy
+
+SERVICE, TRANSFER, DONATION = "service", "transfer", "donation"
+_USER_FIELDS = ("id", "username", "display_name", "role", "is_active", "is_superuser", "community_id")
+OPS = (SERVICE, TRANSFER, DONATION)
+
+
+@dataclass
+class Call:
+    """One request, in primitives (it may travel to the ledger writer as JSON). `args` by op:
+    service: actor, on_behalf_of, key, provider, receiver, minutes, category, source;
+    transfer: actor, on_behalf_of, key, sender, recipient, minutes, note;
+    donation: actor, on_behalf_of, key, sender, pool, community, minutes, note (user and community ids)."""
+
+    op: str
+    args: dict[str, Any]
+    lang: str = ""
+
+
+@dataclass
+class Outcome:
+    txn: LedgerTransaction | None = None
+    error: DomainError | None = None
+
+    def result(self) -> LedgerTransaction:
+        if self.error is not None:
+            raise self.error
+        assert self.txn is not None
+        return self.txn
+
+
+def expected(call: Call) -> dict[str, Any]:
+    """What a replay of the call's idempotency key must match (else 409)."""
+    a = call.args
+    if call.op == SERVICE:
+        return {
+            "kind": TransactionKind.SERVICE,
+            "provider_id": a["provider"],
+            "receiver_id": a["receiver"],
+            "minutes": a["minutes"],
+            "category": a["category"],
+        }
+    kind = TransactionKind.TRANSFER if call.op == TRANSFER else TransactionKind.DONATION
+    return {"kind": kind, "provider_id": a["sender"], "amount": a["minutes"]}
+
+
+@dataclass
+class _Note:
+    user: Any
+    template: str
+    data: dict[str, Any]
+    key: str  # may name "{txn}": filled in when the transaction has its id
+    txn: LedgerTransaction | None = None
+    link: str = ""
+
+
+@dataclass
+class _Batch:
+    policy: TimebankPolicy
+    now: Any
+    users: dict[int, Any]
+    existing: dict[str, LedgerTransaction]
+    person: dict[int, Account] = field(default_factory=dict)  # user id -> locked account
+    community_pool: dict[int, Account] = field(default_factory=dict)  # community id -> locked account
+    priority_pool: Account | None = None
+    shards: dict[tuple[str, int], Account] = field(default_factory=dict)  # (kind, shard) -> account
+    profiles: dict[int, Any] = field(default_factory=dict)
+    relatives: set[frozenset[int]] = field(default_factory=set)
+    txns: list[LedgerTransaction] = field(default_factory=list)
+    lines: list[tuple[LedgerTransaction, list[svc.Line]]] = field(default_factory=list)
+    related: list[tuple[LedgerTransaction, LedgerTransaction]] = field(default_factory=list)
+    floors: dict[int, int] = field(default_factory=dict)
+    staged_keys: dict[str, LedgerTransaction] = field(default_factory=dict)
+    audits: list[audit.Entry] = field(default_factory=list)
+    notes: list[_Note] = field(default_factory=list)
+
+    # --- planning helpers ---------------------------------------------------------------------------------
+
+    def replay(self, key: str | None, call: Call) -> LedgerTransaction | None:
+        if not key:
+            return None
+        first = self.existing.get(key) or self.staged_keys.get(key)
+        return svc._same_request(first, **expected(call)) if first is not None else None
+
+    def shard(self, kind: str, account: Account) -> Account:
+        return self.shards[(kind, _shard_of(account))]
+
+    def stage(self, *, kind: str, lines: list[svc.Line], spending: bool = False, **fields: Any) -> LedgerTransaction:
+        """Check the lines against the balances in memory, then apply them there and keep them for the
+        flush. Raises before changing anything."""
+        lines = [line for line in lines if line.amount != 0]
+        if len(lines) < 2 or sum(line.amount for line in lines) != 0:
+            raise RuntimeError("a ledger transaction needs at least two postings summing to zero")
+        # keyed by object: every account appears once in a batch, and new ones have no id yet
+        delta: dict[int, int] = defaultdict(int)
+        by_obj: dict[int, Account] = {}
+        for line in lines:
+            delta[id(line.account)] += line.amount
+            by_obj[id(line.account)] = line.account
+        floors: dict[int, int] = {}
+        for key, change in delta.items():
+            account = by_obj[key]
+            floor = svc._floor_for(account, self.policy, spending=spending)
+            if floor is None or change >= 0:
+                continue
+            if account.balance + change < floor:
+                raise Conflict(
+                    _("%(account)s余额不足：现有 %(have)s 小时，需要 %(need)s 小时。")
+                    % {
+                        "account": account,
+                        "have": svc.hours_label(account.balance),
+                        "need": svc.hours_label(-change),
+                    },
+                    code="insufficient_balance",
+                )
+            if floor < 0 and (account.min_balance is None or account.min_balance > floor):
+                floors[key] = floor
+        for line in lines:
+            line.account.balance += line.amount
+            if line.kind == PostingKind.EARN:
+                line.account.earned += line.amount
+        for key, floor in floors.items():
+            by_obj[key].min_balance = floor
+            self.floors[by_obj[key].id] = floor  # only a payer with an account spends on credit
+        txn = LedgerTransaction(
+            kind=kind, policy=self.policy, created_at=self.now, posting_count=len(lines), **fields
+        )
+        self.txns.append(txn)
+        # Credits first: the trigger applies postings row by row and the floor CHECK sees every step.
+        self.lines.append((txn, sorted(lines, key=lambda line: -line.amount)))
+        if txn.idempotency_key:
+            self.staged_keys[txn.idempotency_key] = txn
+        return txn
+
+    def notify(self, user: Any, template: str, data: dict[str, Any], *, key: str, **kw: Any) -> None:
+        if user is not None and user.is_active:
+            self.notes.append(_Note(user, template, data, key, **kw))
+
+    def record(self, code: str, *, actor: Any, target: LedgerTransaction, **kw: Any) -> None:
+        self.audits.append(audit.Entry(code, actor=actor, target=target, **kw))
+
+    # --- writing ------------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        if not self.txns:
+            return
+        stand_ins = list({id(line.account): line.account for _t, lines in self.lines for line in lines if line.account.id is None}.values())
+        if stand_ins:
+            _open(stand_ins)
+        for txn, number in zip(self.txns, _transaction_ids(len(self.txns)), strict=True):
+            txn.id = number
+        for txn, other in self.related:
+            txn.related_id = other.id
+        for account_id, floor in sorted(self.floors.items()):
+            # the database floor is a backstop: lowered (never raised) to the credit an elder was granted
+            Account.objects.filter(pk=account_id).update(min_balance=floor)
+        bulk.insert(
+            [
+                Posting(
+                    transaction_id=txn.id,
+                    account_id=line.account.id,
+                    amount=line.amount,
+                    kind=line.kind,
+                    policy=self.policy,
+                    created_at=self.now,
+                )
+                for txn, lines in self.lines
+                for line in lines
+            ]
+        )
+        bulk.insert(self.txns, with_pk=True)
+        for entry in self.audits:
+            # data may name a transaction of this batch, whose id is known only now
+            entry.data = {k: v.id if isinstance(v, LedgerTransaction) else v for k, v in (entry.data or {}).items()}
+        audit.record_many(self.audits)
+        if self.notes:
+            from shiguang.notify.models import Notification
+            from shiguang.notify.services import enqueue_many
+
+            enqueue_many(
+                [
+                    Notification(
+                        recipient=note.user,
+                        template=note.template,
+                        data=note.data,
+                        link=note.link,
+                        dedupe_key="timebank:" + note.key.format(txn=note.txn.id if note.txn else ""),
+                        channel="in_app",
+                        priority=5,
+                        next_attempt_at=self.now,
+                    )
+                    for note in self.notes
+                ]
+            )
+
+
+def _transaction_ids(n: int) -> list[int]:
+    """Transactions are written after their postings, so their ids are taken first: from the sequence on
+    PostgreSQL; on SQLite the writer holds the database write lock, so the next numbers are free."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))"
+                " FROM generate_series(1, %s)",
+                [n],
+            )
+            return [int(row[0]) for row in cursor.fetchall()]
+    first = svc._next_transaction_id()
+    return list(range(first, first + n))
+
+
+# --- loading ------------------------------------------------------------------------------------------------
+
+
+def _identity(account: Account) -> tuple[Any, ...]:
+    if account.kind == AccountKind.PERSON:
+        return (account.kind, account.user_id)
+    if account.kind == AccountKind.COMMUNITY_POOL:
+        return (account.kind, account.community_id)
+    if account.kind == AccountKind.PRIORITY_POOL:
+        return (account.kind,)
+    return (account.kind, account.policy_id, account.shard)
+
+
+def _match(identity: tuple[Any, ...]) -> Q:
+    kind, *rest = identity
+    if kind == AccountKind.PERSON:
+        return Q(kind=kind, user_id=rest[0])
+    if kind == AccountKind.COMMUNITY_POOL:
+        return Q(kind=kind, community_id=rest[0])
+    if kind == AccountKind.PRIORITY_POOL:
+        return Q(kind=kind)
+    return Q(kind=kind, policy_id=rest[0], shard=rest[1])
+
+
+def _shard_of(account: Account) -> int:
+    """Each person mints from (and retires to) one shard; a person opened in this batch uses shard 0."""
+    return account.id % svc.SYSTEM_SHARDS if account.id is not None else 0
+
+
+class _Replan(Exception):
+    """An account this batch opened was opened and used by a concurrent writer first: plan again."""
+
+
+def _open(stand_ins: list[Account]) -> None:
+    """Write the new accounts the successful calls use, lock them and give the stand-ins their ids. A person or
+    pool row that is not empty any more was opened and used concurrently: the plan is redone against it."""
+    Account.objects.bulk_create(
+        [
+            Account(
+                kind=a.kind,
+                user_id=a.user_id,
+                community_id=a.community_id,
+                policy_id=a.policy_id,
+                shard=a.shard,
+                min_balance=a.min_balance if a.min_balance is None or a.min_balance >= 0 else 0,
+            )
+            for a in stand_ins
+        ],
+        ignore_conflicts=True,
+    )
+    scope = Q()
+    for account in stand_ins:
+        scope |= _match(_identity(account))
+    rows = {_identity(a): a for a in svc._lock_matching(scope).values()}
+    for account in stand_ins:
+        row = rows[_identity(account)]
+        if account.kind in (AccountKind.PERSON, AccountKind.COMMUNITY_POOL, AccountKind.PRIORITY_POOL) and (
+            row.balance,
+            row.earned,
+        ) != (0, 0):
+            raise _Replan
+        account.id = row.id
+
+
+def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
+    from shiguang.accounts.models import User
+    from shiguang.people.models import ElderProfile, FamilyLink
+
+    user_ids: set[int] = set()
+    holders: set[int] = set()  # users whose account is opened if needed
+    payers: set[int] = set()  # receivers who pay for a service with their hours (looked up, never opened)
+    communities: set[int] = set()
+    recipients: set[int] = set()
+    pairs: set[tuple[int, int]] = set()
+    need_priority = False
+    on_service = policy.redeem_mode == RedeemMode.ON_SERVICE
+    for call in calls:
+        a = call.args
+        user_ids.update(u for u in (a.get("actor"), a.get("on_behalf_of")) if u)
+        if call.op == SERVICE:
+            user_ids.update((a["provider"], a["receiver"]))
+            holders.add(a["provider"])
+            if on_service:
+                payers.add(a["receiver"])
+        elif call.op == TRANSFER:
+            user_ids.add(a["sender"])
+            holders.add(a["sender"])
+            if a["recipient"] is not None:
+                user_ids.add(a["recipient"])
+                holders.add(a["recipient"])
+                recipients.add(a["recipient"])
+                pairs.add((a["sender"], a["recipient"]))
+        else:
+            user_ids.add(a["sender"])
+            holders.add(a["sender"])
+            if a["pool"] == PoolChoice.COMMUNITY:
+                communities.add(a["community"])
+            else:
+                need_priority = True
+    keys = [a["key"] for a in (c.args for c in calls) if a.get("key")]
+    batch = _Batch(
+        policy=policy,
+        now=clock.now(),
+        # what the rules and the messages read (not the encrypted columns, which would be decrypted)
+        users=User.objects.only(*_USER_FIELDS).in_bulk(user_ids),
+        existing={t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=keys)}
+        if keys
+        else {},
+    )
+    if recipients:
+        batch.profiles = {p.user_id: p for p in ElderProfile.objects.filter(user_id__in=recipients)}
+        if policy.relatives_eligible:
+            ends = {u for pair in pairs for u in pair}
+            links = FamilyLink.objects.filter(elder__user_id__in=ends, family_user_id__in=ends).values_list(
+                "elder__user_id", "family_user_id"
+            )
+            batch.relatives = {frozenset(link) for link in links}
+
+    # People and community pools: locked in one statement. An account that does not exist yet is a stand-in
+    # (balance 0) until the flush opens it, so a refused call opens nothing.
+    scope = Q(kind=AccountKind.PERSON, user_id__in=holders | payers) | Q(
+        kind=AccountKind.COMMUNITY_POOL, community_id__in=communities
+    )
+    for account in svc._lock_matching(scope).values():
+        if account.kind == AccountKind.PERSON:
+            account.user = batch.users[account.user_id]
+            batch.person[account.user_id] = account
+        else:
+            batch.community_pool[account.community_id] = account
+    for u in sorted(holders - set(batch.person)):
+        if u in batch.users:
+            batch.person[u] = Account(
+                kind=AccountKind.PERSON, user=batch.users[u], community_id=batch.users[u].community_id, min_balance=0
+            )
+    for c in sorted(communities - set(batch.community_pool)):
+        batch.community_pool[c] = Account(kind=AccountKind.COMMUNITY_POOL, community_id=c, min_balance=0)
+
+    # The priority pool sorts after everything above: lock it only when a call may need it (a donation to it,
+    # or credits that could lift someone above the cap).
+    incoming: dict[int, int] = defaultdict(int)
+    for call in calls:
+        a = call.args
+        if call.op == SERVICE and a["provider"] in batch.person and isinstance(a["minutes"], int):
+            incoming[a["provider"]] += int(a["minutes"] * svc.MAX_WEIGHT)
+        elif call.op == TRANSFER and a["recipient"] in batch.person and isinstance(a["minutes"], int):
+            incoming[a["recipient"]] += a["minutes"]
+    if need_priority or any(batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items()):
+        locked = svc._lock_matching(Q(kind=AccountKind.PRIORITY_POOL))
+        batch.priority_pool = next(iter(locked.values()), None) or Account(
+            kind=AccountKind.PRIORITY_POOL, min_balance=0
+        )
+
+    # Issuance and redemption shards, locked last and by id: a batch posts to many of them, and left to the
+    # posting trigger they would be taken in posting order, which two concurrent batches need not share.
+    wanted: set[tuple[str, int]] = set()
+    for call in calls:
+        if call.op != SERVICE:
+            continue
+        earner = batch.person.get(call.args["provider"])
+        if earner is not None:
+            wanted.add((AccountKind.ISSUANCE, _shard_of(earner)))
+        payer = batch.person.get(call.args["receiver"]) if on_service else None
+        if payer is not None and payer.id is not None:
+            wanted.add((AccountKind.REDEMPTION, _shard_of(payer)))
+    if wanted:
+        shard_q = Q()
+        for kind, shard in wanted:
+            shard_q |= Q(kind=kind, policy=policy, shard=shard)
+        batch.shards = {(a.kind, a.shard): a for a in svc._lock_matching(shard_q).values()}
+        for kind, shard in wanted - set(batch.shards):
+            batch.shards[(kind, shard)] = Account(
+                kind=kind, policy=policy, shard=shard, min_balance=None if kind == AccountKind.ISSUANCE else 0
+            )
+    return batch
+
+
+# --- the three calls ----------------------------------------------------------------------------------------
+
+
+def _service(b: _Batch, call: Call) -> LedgerTransaction:
+    a = call.args
+    key = a["key"]
+    replay = b.replay(key, call)
+    if replay is not None:
+        return replay
+    policy = b.policy
+    minutes = svc._whole_minutes(a["minutes"], maximum=policy.max_service_minutes)
+    category = a["category"]
+    weight = policy.weight(category)
+    amount = svc._weighted(minutes, weight)
+    if amount <= 0:
+        raise ValidationFailed(fields={"minutes": [_("折算后的时长为0。")]})
+    provider, receiver = b.users[a["provider"]], b.users[a["receiver"]]
+    actor, on_behalf_of = b.users.get(a["actor"]), b.users.get(a["on_behalf_of"])
+    earner = b.person[provider.pk]
+    payer = b.person.get(receiver.pk) if policy.redeem_mode == RedeemMode.ON_SERVICE else None
+    if payer is not None and payer.id is None:  # no account yet: nothing to pay with
+        payer = None
+    common = {
+        "actor": actor,
+        "on_behalf_of": on_behalf_of,
+        "provider": provider,
+        "receiver": receiver,
+        "community_id": receiver.community_id or earner.community_id,
+        "category": category,
+        "source": a["source"],
+        "minutes": minutes,
+        "weight": weight,
+    }
+    earned_before = earner.earned
+    txn = b.stage(
+        kind=TransactionKind.SERVICE,
+        lines=[
+            svc.Line(b.shard(AccountKind.ISSUANCE, earner), -amount, PostingKind.MINT),
+            *svc._credit_person(earner, amount, PostingKind.EARN, policy, b.priority_pool),
+        ],
+        idempotency_key=key,
+        amount=amount,
+        **common,
+    )
+    link = svc._link("timebank:mine")
+    b.notify(
+        provider,
+        "timebank.earned",
+        {"hours": svc.hours_label(amount), "category": str(HelpCategory(category).label), "receiver": str(receiver)},
+        key=f"earned:{key}",
+        link=link,
+    )
+    before = selectors.star_level_for_minutes(earned_before, policy.thresholds)
+    after = selectors.star_level_for_minutes(earned_before + amount, policy.thresholds)
+    if after > before:
+        b.notify(provider, "timebank.star", {"stars": after}, key=f"star:{provider.pk}:{after}")
+    if payer is not None:
+        floor = svc._floor_for(payer, policy, spending=True) or 0
+        paid = min(amount, max(0, payer.balance - floor))
+        if paid > 0:  # cannot fail: `paid` is what the payer's floor allows
+            redemption = b.stage(
+                kind=TransactionKind.REDEMPTION,
+                spending=True,
+                lines=[
+                    svc.Line(payer, -paid, PostingKind.SPEND),
+                    svc.Line(b.shard(AccountKind.REDEMPTION, payer), paid, PostingKind.RETIRE),
+                ],
+                idempotency_key=f"{key}#redeem",
+                amount=paid,
+                note=_("受助时自动兑换"),
+                **common,
+            )
+            b.related.append((redemption, txn))
+            b.notify(
+                receiver,
+                "timebank.redeemed",
+                {"hours": svc.hours_label(paid)},
+                key="redeemed:{txn}",
+                txn=redemption,
+                link=link,
+            )
+            b.record(
+                "timebank.service.redeemed",
+                actor=actor,
+                target=redemption,
+                on_behalf_of=on_behalf_of,
+                data={"service": txn, "person": receiver.pk, "amount": paid, "policy": policy.version},
+            )
+    b.record(
+        "timebank.service.posted",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={
+            "provider": provider.pk,
+            "receiver": receiver.pk,
+            "minutes": minutes,
+            "category": category,
+            "weight": str(weight),
+            "amount": amount,
+            "policy": policy.version,
+            "source": a["source"],
+        },
+    )
+    return txn
+
+
+def _transfer(b: _Batch, call: Call) -> LedgerTransaction:
+    a = call.args
+    replay = b.replay(a["key"], call)
+    if replay is not None:
+        return replay
+    policy = b.policy
+    minutes = svc._giving_minutes(a["minutes"], policy)
+    sender, recipient = b.users[a["sender"]], b.users.get(a["recipient"])
+    verdict = selectors.recipient_eligibility(
+        policy,
+        sender,
+        recipient,
+        related=frozenset((a["sender"], a["recipient"])) in b.relatives,
+        profile=b.profiles.get(a["recipient"]),
+    )
+    if not verdict.eligible:
+        raise ValidationFailed(verdict.reason, fields={"recipient": [verdict.reason]}, code="ineligible_recipient")
+    assert recipient is not None
+    source, target = b.person[sender.pk], b.person[recipient.pk]
+    actor, on_behalf_of = b.users.get(a["actor"]), b.users.get(a["on_behalf_of"])
+    txn = b.stage(
+        kind=TransactionKind.TRANSFER,
+        lines=[
+            svc.Line(source, -minutes, PostingKind.TRANSFER_OUT),
+            *svc._credit_person(target, minutes, PostingKind.TRANSFER_IN, policy, b.priority_pool),
+        ],
+        idempotency_key=a["key"],
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        provider=sender,
+        receiver=recipient,
+        community_id=source.community_id,
+        amount=minutes,
+        note=a["note"],
+        source=verdict.relation,
+    )
+    b.notify(
+        recipient,
+        "timebank.received",
+        {"hours": svc.hours_label(minutes), "sender": str(sender)},
+        key="received:{txn}",
+        txn=txn,
+        link=svc._link("timebank:mine"),
+    )
+    b.record(
+        "timebank.transfer.made",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={
+            "sender": sender.pk,
+            "recipient": recipient.pk,
+            "amount": minutes,
+            "relation": verdict.relation,
+            "policy": policy.version,
+        },
+    )
+    return txn
+
+
+def _donation(b: _Batch, call: Call) -> LedgerTransaction:
+    a = call.args
+    replay = b.replay(a["key"], call)
+    if replay is not None:
+        return replay
+    minutes = svc._giving_minutes(a["minutes"], b.policy)
+    sender = b.users[a["sender"]]
+    target = b.priority_pool if a["pool"] == PoolChoice.PRIORITY else b.community_pool[a["community"]]
+    assert target is not None
+    source = b.person[sender.pk]
+    actor, on_behalf_of = b.users.get(a["actor"]), b.users.get(a["on_behalf_of"])
+    txn = b.stage(
+        kind=TransactionKind.DONATION,
+        lines=[
+            svc.Line(source, -minutes, PostingKind.TRANSFER_OUT),
+            svc.Line(target, minutes, PostingKind.TRANSFER_IN),
+        ],
+        idempotency_key=a["key"],
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        provider=sender,
+        community_id=target.community_id or source.community_id,
+        amount=minutes,
+        note=a["note"],
+        source=a["pool"],
+    )
+    b.record(
+        "timebank.donation.made",
+        actor=actor,
+        target=txn,
+        on_behalf_of=on_behalf_of,
+        data={
+            "sender": sender.pk,
+            "pool": a["pool"],
+            "community": target.community_id,
+            "amount": minutes,
+            "policy": b.policy.version,
+        },
+    )
+    return txn
+
+
+_PLANNERS = {SERVICE: _service, TRANSFER: _transfer, DONATION: _donation}
+
+
+def apply(calls: list[Call]) -> list[Outcome]:
+    """Plan and write the calls in the caller's transaction; one Outcome per call, in order. A DomainError of
+    one call is its outcome; a database error (e.g. an idempotency key committed concurrently) propagates,
+    and the caller retries the calls one by one (`apply_one`)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("batch.apply() must run inside a transaction")
+    policy = svc._policy()
+    for attempt in (1, 2):
+        batch = _load(calls, policy)
+        outcomes = []
+        for call in calls:
+            with translation.override(call.lang or translation.get_language()):
+                try:
+                    outcomes.append(Outcome(txn=_PLANNERS[call.op](batch, call)))
+                except DomainError as error:
+                    outcomes.append(Outcome(error=error))
+        try:
+            batch.flush()
+        except _Replan:
+            if attempt == 2:
+                raise
+            continue
+        break
+    return outcomes
+
+
+def apply_one(call: Call) -> Outcome:
+    """One call in its own (sub)transaction; a concurrent call that committed the same idempotency key first
+    makes this call a replay of it."""
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            return apply([call])[0]
+    except IntegrityError as error:
+        key = call.args.get("key")
+        existing = svc._existing(key)
+        if existing is None:
+            raise error from None
+        try:
+            return Outcome(txn=svc._same_request(existing, **expected(call)))
+        except DomainError as mismatch:
+            return Outcome(error=mismatch)
