@@ -312,7 +312,7 @@ def start_ledger_writer(url: str, redis_url: str) -> Any:
     import redis
 
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+    proc = subprocess.Popen(
         [sys.executable, str(REPO_ROOT / "manage.py"), "ledger_writer"], env=env, stdout=subprocess.DEVNULL
     )
     client = redis.Redis.from_url(redis_url)
@@ -449,7 +449,7 @@ def run_phase(
         cpu.update(used)
     # CPU per committed transaction, the writers' Python plus their PostgreSQL backends (the server's
     # background work, WAL writer and checkpoints are left out, so this is a floor).
-    per_tx = (lambda seconds_: round(seconds_ * 1000 / committed, 2) if committed else None)  # noqa: E731
+    per_tx = lambda seconds_: round(seconds_ * 1000 / committed, 2) if committed else None  # noqa: E731
     lock_samples = sum(waits.values())
     return {
         "writers": writers,
@@ -503,7 +503,13 @@ def main() -> int:
         seed_data = seed(args.writers)
         log(f"baseline: {args.writers} writers, each call its own transaction, {args.baseline_seconds:.0f} s")
         baseline = run_phase(
-            url, seed_data, args.writers, args.baseline_seconds, group=False, redis_url=args.redis, sample=True
+            url,
+            seed_data,
+            args.writers,
+            args.baseline_seconds,
+            group=False,
+            redis_url=args.redis,
+            sample=True,
         )
         log(
             f"baseline: {baseline['tps']} tps, {baseline['violations']} violations, {baseline['calls']}, "
@@ -517,9 +523,12 @@ def main() -> int:
         log(
             f"main: {main_phase['cpu_ms_per_tx']} ms CPU per transaction on the machine "
             f"(writers {main_phase['client_cpu_ms_per_tx']}, their PostgreSQL backends "
-            f"{main_phase['server_cpu_ms_per_tx']}, ledger writer {main_phase['ledger_writer_cpu_ms_per_tx']})"
+            f"{main_phase['server_cpu_ms_per_tx']}, "
+            f"ledger writer {main_phase['ledger_writer_cpu_ms_per_tx']})"
         )
-        log(f"main: share of samples waiting on a lock {main_phase['lock_wait_share']}: {main_phase['waits']}")
+        log(
+            f"main: share of samples waiting on a lock {main_phase['lock_wait_share']}: {main_phase['waits']}"
+        )
         chain = verify_chain()
         log(f"audit chain: {'ok' if chain.ok else 'BROKEN'} ({chain.checked} events)")
     finally:

@@ -2,8 +2,8 @@
 
 On PostgreSQL the rows go in as one `INSERT ... SELECT * FROM unnest(typed arrays)`, read straight from the
 instances' attributes: no per-field `pre_save`/`get_db_prep_save` round, which is most of `bulk_create`'s
-cost for a few dozen small rows. Elsewhere (SQLite) it is `bulk_create`. Generated ids are set on the instances, in order (like
-`bulk_create`); with `ignore_conflicts` they are not (rows that were skipped have none).
+cost for a few dozen small rows. Elsewhere (SQLite) it is `bulk_create`. Generated ids are set on the
+instances, in order (like `bulk_create`); with `ignore_conflicts` they are not (skipped rows have none).
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ def _columns(model: type[models.Model], with_pk: bool) -> list[models.Field[Any,
 
 
 def _sql(
-    model: type[models.Model], fields: Sequence[models.Field[Any, Any]], ignore_conflicts: bool, returning: bool
+    model: type[models.Model],
+    fields: Sequence[models.Field[Any, Any]],
+    ignore_conflicts: bool,
+    returning: bool,
 ) -> str:
     key = (model, tuple(f.attname for f in fields), ignore_conflicts, returning)
     sql = _SQL_CACHE.get(key)
@@ -35,7 +38,8 @@ def _sql(
         qn = connection.ops.quote_name
         columns = ", ".join(qn(f.column) for f in fields)
         arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"
+        # identifiers and types come from the model; every value is a parameter
+        sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
         if returning:

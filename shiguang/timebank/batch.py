@@ -20,11 +20,11 @@ priority pool, the issuance and redemption shards; by id) in at most three state
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -127,7 +127,9 @@ class _Batch:
     def shard(self, kind: str, account: Account) -> Account:
         return self.shards[(kind, _shard_of(account))]
 
-    def stage(self, *, kind: str, lines: list[svc.Line], spending: bool = False, **fields: Any) -> LedgerTransaction:
+    def stage(
+        self, *, kind: str, lines: list[svc.Line], spending: bool = False, **fields: Any
+    ) -> LedgerTransaction:
         """Check the lines against the balances in memory, then apply them there and keep them for the
         flush. Raises before changing anything."""
         lines = [line for line in lines if line.amount != 0]
@@ -186,7 +188,14 @@ class _Batch:
     def flush(self) -> None:
         if not self.txns:
             return
-        stand_ins = list({id(line.account): line.account for _t, lines in self.lines for line in lines if line.account.id is None}.values())
+        stand_ins = list(
+            {
+                id(line.account): line.account
+                for _t, lines in self.lines
+                for line in lines
+                if line.account.id is None
+            }.values()
+        )
         if stand_ins:
             _open(stand_ins)
         for txn, number in zip(self.txns, _transaction_ids(len(self.txns)), strict=True):
@@ -213,7 +222,9 @@ class _Batch:
         bulk.insert(self.txns, with_pk=True)
         for entry in self.audits:
             # data may name a transaction of this batch, whose id is known only now
-            entry.data = {k: v.id if isinstance(v, LedgerTransaction) else v for k, v in (entry.data or {}).items()}
+            entry.data = {
+                k: v.id if isinstance(v, LedgerTransaction) else v for k, v in (entry.data or {}).items()
+            }
         audit.record_many(self.audits)
         if self.notes:
             from shiguang.notify.models import Notification
@@ -264,15 +275,56 @@ def _identity(account: Account) -> tuple[Any, ...]:
     return (account.kind, account.policy_id, account.shard)
 
 
-def _match(identity: tuple[Any, ...]) -> Q:
-    kind, *rest = identity
-    if kind == AccountKind.PERSON:
-        return Q(kind=kind, user_id=rest[0])
-    if kind == AccountKind.COMMUNITY_POOL:
-        return Q(kind=kind, community_id=rest[0])
-    if kind == AccountKind.PRIORITY_POOL:
-        return Q(kind=kind)
-    return Q(kind=kind, policy_id=rest[0], shard=rest[1])
+_ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
+_RANK = (
+    "CASE kind WHEN 'community_pool' THEN 1 WHEN 'priority_pool' THEN 2"
+    " WHEN 'issuance' THEN 3 WHEN 'redemption' THEN 3 ELSE 0 END"
+)
+
+
+def _lock(identities: Iterable[tuple[Any, ...]]) -> list[Account]:
+    """Lock the accounts with these identities in one statement, in the global order (the services'
+    `_lock`). Raw SQL: it runs for every batch, and compiling the ORM query cost more than running it."""
+    people, pools, priority = set(), set(), False
+    system: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for kind, *rest in identities:
+        if kind == AccountKind.PERSON:
+            people.add(rest[0])
+        elif kind == AccountKind.COMMUNITY_POOL:
+            pools.add(rest[0])
+        elif kind == AccountKind.PRIORITY_POOL:
+            priority = True
+        else:
+            system[(kind, rest[0])].add(rest[1])
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def among(column: str, values: set[int]) -> str:
+        params.extend(sorted(values))
+        return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+    if people:
+        params.append(AccountKind.PERSON.value)
+        clauses.append(f"(kind = %s AND {among('user_id', people)})")
+    if pools:
+        params.append(AccountKind.COMMUNITY_POOL.value)
+        clauses.append(f"(kind = %s AND {among('community_id', pools)})")
+    if priority:
+        params.append(AccountKind.PRIORITY_POOL.value)
+        clauses.append("kind = %s")
+    for (kind, policy_id), shards in sorted(system.items()):
+        params += [str(kind), policy_id]
+        clauses.append(f"(kind = %s AND policy_id = %s AND {among('shard', shards)})")
+    if not clauses:
+        return []
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in Account._meta.concrete_fields)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: one writer at a time
+    where = " OR ".join(clauses)  # built above from constants; every value is a parameter
+    sql = f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {_RANK}, id{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [Account.from_db(connection.alias, _ACCOUNT_FIELDS, row) for row in rows]
 
 
 def _shard_of(account: Account) -> int:
@@ -285,8 +337,8 @@ class _Replan(Exception):
 
 
 def _open(stand_ins: list[Account]) -> None:
-    """Write the new accounts the successful calls use, lock them and give the stand-ins their ids. A person or
-    pool row that is not empty any more was opened and used concurrently: the plan is redone against it."""
+    """Write the new accounts the successful calls use, lock them and give the stand-ins their ids. A person
+    or pool row that is not empty any more was opened and used concurrently: the plan is redone against it."""
     Account.objects.bulk_create(
         [
             Account(
@@ -301,10 +353,7 @@ def _open(stand_ins: list[Account]) -> None:
         ],
         ignore_conflicts=True,
     )
-    scope = Q()
-    for account in stand_ins:
-        scope |= _match(_identity(account))
-    rows = {_identity(a): a for a in svc._lock_matching(scope).values()}
+    rows = {_identity(a): a for a in _lock(_identity(a) for a in stand_ins)}
     for account in stand_ins:
         row = rows[_identity(account)]
         if account.kind in (AccountKind.PERSON, AccountKind.COMMUNITY_POOL, AccountKind.PRIORITY_POOL) and (
@@ -315,8 +364,61 @@ def _open(stand_ins: list[Account]) -> None:
         account.id = row.id
 
 
-def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
+def _select(sql: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
+    values = sorted(set(values))
+    if not values:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(among=", ".join(["%s"] * len(values))), values)
+        return cursor.fetchall()
+
+
+def _users(ids: Iterable[int]) -> dict[int, Any]:
+    """What the rules and the messages read (not the encrypted columns, which would be decrypted)."""
     from shiguang.accounts.models import User
+
+    # from_db wants the values in the model's field order
+    fields = [f.attname for f in User._meta.concrete_fields if f.attname in _USER_FIELDS]
+    columns = ", ".join(fields)  # constants; the ids are parameters
+    rows = _select(f"SELECT {columns} FROM accounts_user WHERE id IN ({{among}})", ids)  # noqa: S608
+    return {row[fields.index("id")]: User.from_db(connection.alias, fields, row) for row in rows}
+
+
+def _existing(keys: list[str]) -> dict[str, LedgerTransaction]:
+    """Transactions already posted under these keys (usually none: a cheap probe first)."""
+    found = [
+        row[0]
+        for row in _select(
+            "SELECT idempotency_key FROM timebank_ledgertransaction WHERE idempotency_key IN ({among})", keys
+        )
+    ]
+    if not found:
+        return {}
+    return {t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=found)}
+
+
+_policies: dict[tuple[Any, ...], TimebankPolicy] = {}
+
+
+def _policy_in_force() -> TimebankPolicy:
+    """The services' `_policy()`, with the row cached: versions are never edited, so (id, version, created)
+    names one version for good; one small query per batch finds which is in force."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, version, created_at FROM timebank_timebankpolicy WHERE effective_from <= %s"
+            " ORDER BY effective_from DESC, version DESC LIMIT 1",
+            [clock.now()],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return svc._policy()  # writes the default version 1 the first time
+    policy = _policies.get(row)
+    if policy is None:
+        policy = _policies[row] = TimebankPolicy.objects.get(pk=row[0])
+    return policy
+
+
+def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
     from shiguang.people.models import ElderProfile, FamilyLink
 
     user_ids: set[int] = set()
@@ -351,15 +453,7 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
             else:
                 need_priority = True
     keys = [a["key"] for a in (c.args for c in calls) if a.get("key")]
-    batch = _Batch(
-        policy=policy,
-        now=clock.now(),
-        # what the rules and the messages read (not the encrypted columns, which would be decrypted)
-        users=User.objects.only(*_USER_FIELDS).in_bulk(user_ids),
-        existing={t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=keys)}
-        if keys
-        else {},
-    )
+    batch = _Batch(policy=policy, now=clock.now(), users=_users(user_ids), existing=_existing(keys))
     if recipients:
         batch.profiles = {p.user_id: p for p in ElderProfile.objects.filter(user_id__in=recipients)}
         if policy.relatives_eligible:
@@ -371,19 +465,20 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
 
     # People and community pools: locked in one statement. An account that does not exist yet is a stand-in
     # (balance 0) until the flush opens it, so a refused call opens nothing.
-    scope = Q(kind=AccountKind.PERSON, user_id__in=holders | payers) | Q(
-        kind=AccountKind.COMMUNITY_POOL, community_id__in=communities
-    )
-    for account in svc._lock_matching(scope).values():
-        if account.kind == AccountKind.PERSON:
+    wanted_people = [(AccountKind.PERSON, u) for u in holders | payers]
+    for account in _lock([*wanted_people, *((AccountKind.COMMUNITY_POOL, c) for c in communities)]):
+        if account.kind == AccountKind.PERSON and account.user_id is not None:
             account.user = batch.users[account.user_id]
             batch.person[account.user_id] = account
-        else:
+        elif account.community_id is not None:
             batch.community_pool[account.community_id] = account
     for u in sorted(holders - set(batch.person)):
         if u in batch.users:
             batch.person[u] = Account(
-                kind=AccountKind.PERSON, user=batch.users[u], community_id=batch.users[u].community_id, min_balance=0
+                kind=AccountKind.PERSON,
+                user=batch.users[u],
+                community_id=batch.users[u].community_id,
+                min_balance=0,
             )
     for c in sorted(communities - set(batch.community_pool)):
         batch.community_pool[c] = Account(kind=AccountKind.COMMUNITY_POOL, community_id=c, min_balance=0)
@@ -397,9 +492,11 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
             incoming[a["provider"]] += int(a["minutes"] * svc.MAX_WEIGHT)
         elif call.op == TRANSFER and a["recipient"] in batch.person and isinstance(a["minutes"], int):
             incoming[a["recipient"]] += a["minutes"]
-    if need_priority or any(batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items()):
-        locked = svc._lock_matching(Q(kind=AccountKind.PRIORITY_POOL))
-        batch.priority_pool = next(iter(locked.values()), None) or Account(
+    if need_priority or any(
+        batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items()
+    ):
+        locked = _lock([(AccountKind.PRIORITY_POOL,)])
+        batch.priority_pool = next(iter(locked), None) or Account(
             kind=AccountKind.PRIORITY_POOL, min_balance=0
         )
 
@@ -416,10 +513,9 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
         if payer is not None and payer.id is not None:
             wanted.add((AccountKind.REDEMPTION, _shard_of(payer)))
     if wanted:
-        shard_q = Q()
-        for kind, shard in wanted:
-            shard_q |= Q(kind=kind, policy=policy, shard=shard)
-        batch.shards = {(a.kind, a.shard): a for a in svc._lock_matching(shard_q).values()}
+        batch.shards = {
+            (a.kind, a.shard): a for a in _lock((kind, policy.pk, shard) for kind, shard in wanted)
+        }
         for kind, shard in wanted - set(batch.shards):
             batch.shards[(kind, shard)] = Account(
                 kind=kind, policy=policy, shard=shard, min_balance=None if kind == AccountKind.ISSUANCE else 0
@@ -475,7 +571,11 @@ def _service(b: _Batch, call: Call) -> LedgerTransaction:
     b.notify(
         provider,
         "timebank.earned",
-        {"hours": svc.hours_label(amount), "category": str(HelpCategory(category).label), "receiver": str(receiver)},
+        {
+            "hours": svc.hours_label(amount),
+            "category": str(HelpCategory(category).label),
+            "receiver": str(receiver),
+        },
         key=f"earned:{key}",
         link=link,
     )
@@ -550,7 +650,9 @@ def _transfer(b: _Batch, call: Call) -> LedgerTransaction:
         profile=b.profiles.get(a["recipient"]),
     )
     if not verdict.eligible:
-        raise ValidationFailed(verdict.reason, fields={"recipient": [verdict.reason]}, code="ineligible_recipient")
+        raise ValidationFailed(
+            verdict.reason, fields={"recipient": [verdict.reason]}, code="ineligible_recipient"
+        )
     assert recipient is not None
     source, target = b.person[sender.pk], b.person[recipient.pk]
     actor, on_behalf_of = b.users.get(a["actor"]), b.users.get(a["on_behalf_of"])
@@ -645,7 +747,7 @@ def apply(calls: list[Call]) -> list[Outcome]:
     and the caller retries the calls one by one (`apply_one`)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batch.apply() must run inside a transaction")
-    policy = svc._policy()
+    policy = _policy_in_force()
     for attempt in (1, 2):
         batch = _load(calls, policy)
         outcomes = []

@@ -226,7 +226,9 @@ def recipient_eligibility(
     if not recipient.is_active:
         return Eligibility(False, "", _("对方账户已停用。"))
     if policy.relatives_eligible and sender is not None:
-        if related if related is not None else is_relative(sender, recipient):
+        if related is None:
+            related = is_relative(sender, recipient)
+        if related:
             return Eligibility(True, "relative", _("对方是您的家人，可以转赠。"))
     ok, why = priority_eligible(policy, recipient, profile=profile)
     if ok:

@@ -84,10 +84,12 @@ def _client() -> Any:
     return client
 
 
-# --- the wire ------------------------------------------------------------------------------------------------
+# --- the wire -----------------------------------------------------------------------------------------------
 
 _FIELDS = LedgerTransaction._meta.concrete_fields
-_ERRORS = {cls.__name__: cls for cls in (errors.ValidationFailed, errors.Conflict, errors.Forbidden, errors.NotFound)}
+_ERRORS = {
+    cls.__name__: cls for cls in (errors.ValidationFailed, errors.Conflict, errors.Forbidden, errors.NotFound)
+}
 
 
 def _plain(value: Any) -> Any:
@@ -103,7 +105,15 @@ def encode_outcome(outcome: batch.Outcome) -> str:
         e = outcome.error
         kind = type(e).__name__ if type(e).__name__ in _ERRORS else "ValidationFailed"
         return json.dumps(
-            {"error": {"type": kind, "message": str(e.message), "code": e.code, "fields": e.fields, "data": e.data}},
+            {
+                "error": {
+                    "type": kind,
+                    "message": str(e.message),
+                    "code": e.code,
+                    "fields": e.fields,
+                    "data": e.data,
+                }
+            },
             ensure_ascii=False,
         )
     assert outcome.txn is not None
@@ -123,7 +133,7 @@ def decode_outcome(raw: bytes | str) -> batch.Outcome | None:
     return batch.Outcome(txn=LedgerTransaction.from_db("default", [f.attname for f in _FIELDS], values))
 
 
-# --- callers --------------------------------------------------------------------------------------------------
+# --- callers ------------------------------------------------------------------------------------------------
 
 
 def _writer_alive(client: Any) -> bool:
@@ -153,7 +163,13 @@ def submit(call: batch.Call) -> batch.Outcome | None:
     call_id = uuid.uuid4().hex
     reply = f"{prefix}:reply:{call_id}"
     payload = json.dumps(
-        {"id": call_id, "op": call.op, "args": call.args, "lang": call.lang, "deadline": time.time() + WAIT_SECONDS},
+        {
+            "id": call_id,
+            "op": call.op,
+            "args": call.args,
+            "lang": call.lang,
+            "deadline": time.time() + WAIT_SECONDS,
+        },
         ensure_ascii=False,
     )
     try:
@@ -197,7 +213,7 @@ def apply_calls(calls: list[batch.Call]) -> list[batch.Outcome]:
 
 
 def serve(
-    stop: Callable[[], bool], *, threads: int = 2, on_batch: Callable[[int], None] | None = None
+    stop: Callable[[], bool], *, threads: int = 1, on_batch: Callable[[int], None] | None = None
 ) -> None:
     """Take waiting calls, apply them together, answer each; until `stop()`. Several threads (each with its
     own database connection) let one batch's Python work overlap another's database round trips; batches
@@ -233,7 +249,7 @@ def _loop(stop: Callable[[], bool], beats: bool, on_batch: Callable[[int], None]
                     expect = 1
                     continue
                 raws = [first[1], *(client.lpop(queue, MAX_BATCH - 1) or [])]
-                # Linger a moment for the callers just answered: a full batch costs little more than a small one.
+                # Linger a moment for the callers just answered: a full batch costs little more than a small.
                 linger_until = time.monotonic() + LINGER_SECONDS
                 while len(raws) < expect and time.monotonic() < linger_until:
                     time.sleep(LINGER_SECONDS / 8)

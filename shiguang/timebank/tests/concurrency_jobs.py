@@ -123,7 +123,7 @@ def serve_ledger_writer(redis_url: str, callers: int) -> dict[str, int]:
 
 
 def through_writer(redis_url: str, target: str, args: tuple[Any, ...]) -> Any:
-    """Wait until the ledger writer's heartbeat is up, then run `target(*args)` (its calls go to the writer)."""
+    """Wait for the ledger writer's heartbeat, then run `target(*args)` (its calls go to the writer)."""
     import time
 
     from django.utils.module_loading import import_string

@@ -144,9 +144,13 @@ def test_the_ledger_writer_group_commits_calls_from_several_processes(
     really did take calls from several processes at once."""
     post(volunteer_a.user, 100)
     transfers = [(f"{JOBS}.transfer_many", (volunteer_a.user.pk, elder_b.user.pk, 5, 7)) for _ in range(4)]
-    same_key = [(f"{JOBS}.post_same_key", (volunteer_b.user.pk, elder_a.user.pk, "aid:writer")) for _ in range(3)]
+    same_key = [
+        (f"{JOBS}.post_same_key", (volunteer_b.user.pk, elder_a.user.pk, "aid:writer")) for _ in range(3)
+    ]
     many = [(f"{JOBS}.post_many", (volunteer_b.user.pk, elder_b.user.pk, f"w{i}", 10)) for i in range(2)]
-    callers = [(f"{JOBS}.through_writer", (redis_url, target, args)) for target, args in transfers + same_key + many]
+    callers = [
+        (f"{JOBS}.through_writer", (redis_url, target, args)) for target, args in transfers + same_key + many
+    ]
     results = run_together(
         f"{JOBS}.run_job", [(f"{JOBS}.serve_ledger_writer", (redis_url, len(callers))), *callers]
     )
@@ -158,7 +162,9 @@ def test_the_ledger_writer_group_commits_calls_from_several_processes(
     done = sum(r["done"] for r in transfer_results)
     assert done == 100 // 7  # 14 fit; the rest were refused with 409
     assert selectors.account_of(volunteer_a.user).balance == 100 - 7 * done
-    assert len(set(keyed)) == 1 and LedgerTransaction.objects.filter(idempotency_key="aid:writer").count() == 1
+    assert (
+        len(set(keyed)) == 1 and LedgerTransaction.objects.filter(idempotency_key="aid:writer").count() == 1
+    )
     assert selectors.account_of(volunteer_b.user).balance == 60 + 2 * 10 * 30
     assert stats["calls"] >= 20 + 3 + 20 - 5  # (almost) every call went through the writer ...
     assert stats["batches"] < stats["calls"]  # ... and some of them shared a transaction

@@ -42,7 +42,9 @@ def service(provider: Any, receiver: Any, minutes: int, key: str) -> batch.Call:
     )
 
 
-def transfer(sender: Any, recipient: Any, minutes: int, key: str | None = None, lang: str = "zh-hans") -> batch.Call:
+def transfer(
+    sender: Any, recipient: Any, minutes: int, key: str | None = None, lang: str = "zh-hans"
+) -> batch.Call:
     return batch.Call(
         "transfer",
         {
@@ -99,7 +101,9 @@ def test_a_batch_applies_calls_in_order_against_the_balances_it_changes(voluntee
     assert kinds == [TransactionKind.SERVICE, TransactionKind.TRANSFER, TransactionKind.DONATION]
     # every written transaction has its audit event and the ids the batch assigned
     assert AuditEvent.objects.filter(code__startswith="timebank.").count() == 3
-    assert {o.txn.pk for o in outcomes if o.txn} == set(LedgerTransaction.objects.values_list("id", flat=True))
+    assert {o.txn.pk for o in outcomes if o.txn} == set(
+        LedgerTransaction.objects.values_list("id", flat=True)
+    )
     assert Notification.objects.filter(template="timebank.received", recipient=elder_b.user).count() == 1
     assert verify_chain().ok
     assert_ledger_ok()
@@ -109,13 +113,20 @@ def test_a_refused_call_opens_no_account(volunteer_a, elder_a, elder_b):
     outcomes = apply([transfer(volunteer_a.user, elder_b.user, 30)])  # no hours at all
     assert isinstance(outcomes[0].error, Conflict)
     assert not Account.objects.filter(kind=AccountKind.PERSON).exists()
-    assert not LedgerTransaction.objects.exists() and not AuditEvent.objects.filter(code__startswith="timebank.").exists()
+    assert (
+        not LedgerTransaction.objects.exists()
+        and not AuditEvent.objects.filter(code__startswith="timebank.").exists()
+    )
 
 
 def test_a_repeated_key_in_one_batch_is_a_replay(volunteer_a, elder_a):
     v = volunteer_a.user
     first, again, different = apply(
-        [service(v, elder_a.user, 60, "g:k"), service(v, elder_a.user, 60, "g:k"), service(v, elder_a.user, 90, "g:k")]
+        [
+            service(v, elder_a.user, 60, "g:k"),
+            service(v, elder_a.user, 60, "g:k"),
+            service(v, elder_a.user, 90, "g:k"),
+        ]
     )
     assert again.txn is first.txn
     assert isinstance(different.error, Conflict) and different.error.code == "idempotency_mismatch"
@@ -140,11 +151,16 @@ def test_overflow_above_the_cap_goes_to_the_priority_pool_within_a_batch(volunte
 
 def test_errors_are_in_the_callers_language(volunteer_a, elder_b):
     (outcome,) = apply([transfer(volunteer_a.user, elder_b.user, 10, lang="en")])
-    assert "insufficient" in str(outcome.error.message).lower() or "balance" in str(outcome.error.message).lower()
+    assert (
+        "insufficient" in str(outcome.error.message).lower()
+        or "balance" in str(outcome.error.message).lower()
+    )
 
 
 def test_outcomes_survive_the_wire(volunteer_a, elder_a, elder_b):
-    (ok, refused) = apply([service(volunteer_a.user, elder_a.user, 30, "g:w"), transfer(volunteer_a.user, elder_b.user, 99)])
+    (ok, refused) = apply(
+        [service(volunteer_a.user, elder_a.user, 30, "g:w"), transfer(volunteer_a.user, elder_b.user, 99)]
+    )
     txn = writer.decode_outcome(writer.encode_outcome(ok)).result()
     stored = LedgerTransaction.objects.get(pk=ok.txn.pk)
     assert (txn.pk, txn.kind, txn.amount, txn.weight, txn.created_at, txn.provider_id) == (
@@ -206,7 +222,9 @@ def test_without_a_writer_the_caller_applies_the_call_itself(redis_writer, post,
     assert selectors.account_of(elder_b.user).balance == 20
 
 
-def test_a_call_nobody_takes_is_taken_back_and_applied_here(redis_writer, monkeypatch, post, volunteer_a, elder_b):
+def test_a_call_nobody_takes_is_taken_back_and_applied_here(
+    redis_writer, monkeypatch, post, volunteer_a, elder_b
+):
     post(volunteer_a.user, 60)
     client, prefix = redis_writer
     client.set(prefix + ":alive", "1", ex=5)  # a writer that has stopped consuming
@@ -216,19 +234,27 @@ def test_a_call_nobody_takes_is_taken_back_and_applied_here(redis_writer, monkey
     assert client.llen(prefix + ":calls") == 0
 
 
-def test_the_writer_answers_each_call_and_refuses_expired_ones(redis_writer, post, volunteer_a, elder_a, elder_b):
+def test_the_writer_answers_each_call_and_refuses_expired_ones(
+    redis_writer, post, volunteer_a, elder_a, elder_b
+):
     post(volunteer_a.user, 60)
     client, prefix = redis_writer
-    live = [service(volunteer_a.user, elder_a.user, 30, "g:r1"), transfer(volunteer_a.user, elder_b.user, 500)]
+    live = [
+        service(volunteer_a.user, elder_a.user, 30, "g:r1"),
+        transfer(volunteer_a.user, elder_b.user, 500),
+    ]
     raws = [
         json.dumps({"id": f"c{i}", "op": c.op, "args": c.args, "lang": c.lang, "deadline": time.time() + 60})
         for i, c in enumerate(live)
     ]
     late = transfer(volunteer_a.user, elder_b.user, 10)
-    raws.append(json.dumps({"id": "late", "op": late.op, "args": late.args, "lang": "", "deadline": time.time() - 1}))
+    raws.append(
+        json.dumps({"id": "late", "op": late.op, "args": late.args, "lang": "", "deadline": time.time() - 1})
+    )
     writer.handle(client, prefix, [r.encode() for r in raws])
     answers = {
-        call_id: writer.decode_outcome(client.lpop(f"{prefix}:reply:{call_id}")) for call_id in ("c0", "c1", "late")
+        call_id: writer.decode_outcome(client.lpop(f"{prefix}:reply:{call_id}"))
+        for call_id in ("c0", "c1", "late")
     }
     assert answers["c0"].txn.kind == TransactionKind.SERVICE
     assert isinstance(answers["c1"].error, Conflict)

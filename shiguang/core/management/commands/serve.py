@@ -39,7 +39,7 @@ class Command(BaseCommand):
         procs = [subprocess.Popen(web, env=env)]  # noqa: S603
         procs += [subprocess.Popen(worker, env=env) for _ in range(options["workers"])]  # noqa: S603
         if settings.REDIS_URL:  # group commit for time-bank postings across web processes
-            procs.append(subprocess.Popen([sys.executable, "manage.py", "ledger_writer"], env=env))  # noqa: S603
+            procs.append(subprocess.Popen([sys.executable, "manage.py", "ledger_writer"], env=env))
         # Compile what is compiled on first use (matching solver) while the server already answers.
         warm = subprocess.Popen([sys.executable, "manage.py", "warm", "--quiet"], env=env)
         self.stdout.write(

@@ -16,11 +16,13 @@ class Command(BaseCommand):
     help = "Apply concurrent time-bank postings in shared database transactions (needs REDIS_URL)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--threads", type=int, default=2, help="batches in flight at once (default 2)")
+        parser.add_argument("--threads", type=int, default=1, help="batches in flight at once (default 1)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
-            raise CommandError("the ledger writer needs REDIS_URL (without it every call is applied in place)")
+            raise CommandError(
+                "the ledger writer needs REDIS_URL (without it every call is applied in place)"
+            )
         stopping = {"flag": False}
 
         def stop(signum: int, frame: Any) -> None:
