@@ -1,16 +1,14 @@
 """Every write of the time bank. Each public service is one database transaction that checks everything
-before writing, writes a balanced transaction through `_write`, records an audit event and queues the
-notifications (delivered after commit).
+before writing, writes balanced transactions, records an audit event and queues the notifications (delivered
+after commit). Services, transfers and donations are planned and written by `batch` (group commit: see
+docs/timebank.md); redemptions, grants, reversals and policies are written here through `_write`.
 
 Concurrency: the accounts a transaction takes hours from are locked (`SELECT ... FOR UPDATE`) in one global
 order — people, community pools, the priority pool, system accounts; by id within each — so two writers
 never wait on each other in a cycle (the priority pool, the one account that may join the set late for a cap
-overflow, sorts after everything a service locks itself; the issuance/redemption rows are taken last, by the
-posting trigger). Balances are checked only under those locks. Everything that needs no lock (policy,
-accounts, the transaction id, notifications) happens before them, and the audit event — whose hash chain
-serialises every writer on one head row — is recorded last, so both kinds of lock are held as briefly as
-possible. Idempotency keys are unique in the database: the loser of a race rolls back to its savepoint and
-returns the winner's transaction.
+overflow, sorts after everything a service locks itself; the issuance/redemption rows are taken last).
+Balances are checked only under those locks. Idempotency keys are unique in the database: the loser of a race
+rolls back to its savepoint and returns the winner's transaction.
 """
 
 from __future__ import annotations

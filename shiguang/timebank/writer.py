@@ -16,13 +16,16 @@ No call is lost or applied twice:
 - If the writer dies between taking and answering, the caller cannot know whether the database transaction
   committed: it gets a 503 and can retry with the same idempotency key (services always have one).
 
-Keys are namespaced by the database, so a writer only ever serves calls for the database it writes to.
+Keys are namespaced by the database, so a writer only ever serves calls for the database it writes to, and
+calls are signed with a key derived from SECRET_KEY (the services authorised the actor before queueing; write
+access to Redis alone must not move hours).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -136,6 +139,34 @@ def decode_outcome(raw: bytes | str) -> batch.Outcome | None:
 # --- callers ------------------------------------------------------------------------------------------------
 
 
+def _mac(body: str) -> str:
+    key = hashlib.sha256(b"shiguang.timebank.writer:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def encode_call(call_id: str, call: batch.Call, *, deadline: float) -> str:
+    """A call on the wire, signed: the writer applies only what a process holding SECRET_KEY queued (the
+    services authorised the actor before queueing; write access to Redis alone must not move hours)."""
+    body = json.dumps(
+        {"id": call_id, "op": call.op, "args": call.args, "lang": call.lang, "deadline": deadline},
+        ensure_ascii=False,
+    )
+    return f"{_mac(body)} {body}"
+
+
+def decode_call(raw: bytes | str) -> dict[str, Any] | None:
+    """The call's body, or None when it is not signed by us (or not a call at all)."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    mac, _sep, body = text.partition(" ")
+    if not hmac.compare_digest(mac, _mac(body)):
+        return None
+    try:
+        decoded: dict[str, Any] = json.loads(body)
+    except ValueError:
+        return None
+    return decoded if decoded.get("op") in batch.OPS else None
+
+
 def _writer_alive(client: Any) -> bool:
     global _alive_until
     now = time.monotonic()
@@ -162,16 +193,7 @@ def submit(call: batch.Call) -> batch.Outcome | None:
     prefix = _prefix()
     call_id = uuid.uuid4().hex
     reply = f"{prefix}:reply:{call_id}"
-    payload = json.dumps(
-        {
-            "id": call_id,
-            "op": call.op,
-            "args": call.args,
-            "lang": call.lang,
-            "deadline": time.time() + WAIT_SECONDS,
-        },
-        ensure_ascii=False,
-    )
+    payload = encode_call(call_id, call, deadline=time.time() + WAIT_SECONDS)
     try:
         client.rpush(prefix + ":calls", payload)
     except redis.RedisError:
@@ -273,10 +295,12 @@ def handle(client: Any, prefix: str, raws: list[bytes]) -> None:
     live: list[tuple[str, batch.Call]] = []
     answers: list[tuple[str, str]] = []
     for raw in raws:
-        body = json.loads(raw)
-        if body["deadline"] < now:  # its caller has given up on us: it applies the call itself
+        body = decode_call(raw)
+        if body is None:
+            log.warning("ledger writer: dropped a call that is not signed with this deployment's key")
+        elif body["deadline"] < now:  # its caller has given up on us: it applies the call itself
             answers.append((body["id"], json.dumps({"expired": True})))
-        elif body.get("op") in batch.OPS:
+        else:
             live.append((body["id"], batch.Call(body["op"], body["args"], body.get("lang", ""))))
     if live:
         try:

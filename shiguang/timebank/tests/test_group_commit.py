@@ -243,14 +243,9 @@ def test_the_writer_answers_each_call_and_refuses_expired_ones(
         service(volunteer_a.user, elder_a.user, 30, "g:r1"),
         transfer(volunteer_a.user, elder_b.user, 500),
     ]
-    raws = [
-        json.dumps({"id": f"c{i}", "op": c.op, "args": c.args, "lang": c.lang, "deadline": time.time() + 60})
-        for i, c in enumerate(live)
-    ]
+    raws = [writer.encode_call(f"c{i}", c, deadline=time.time() + 60) for i, c in enumerate(live)]
     late = transfer(volunteer_a.user, elder_b.user, 10)
-    raws.append(
-        json.dumps({"id": "late", "op": late.op, "args": late.args, "lang": "", "deadline": time.time() - 1})
-    )
+    raws.append(writer.encode_call("late", late, deadline=time.time() - 1))
     writer.handle(client, prefix, [r.encode() for r in raws])
     answers = {
         call_id: writer.decode_outcome(client.lpop(f"{prefix}:reply:{call_id}"))
@@ -263,3 +258,24 @@ def test_the_writer_answers_each_call_and_refuses_expired_ones(
     assert selectors.account_of(volunteer_a.user).balance == 90
     assert client.ttl(f"{prefix}:reply:c0") == -2  # answers are consumed (and expire if nobody reads them)
     assert_ledger_ok()
+
+
+def test_the_writer_applies_only_calls_signed_with_the_deployments_key(
+    redis_writer, post, volunteer_a, elder_b
+):
+    post(volunteer_a.user, 60)
+    client, prefix = redis_writer
+    call = transfer(volunteer_a.user, elder_b.user, 30)
+    signed = writer.encode_call("x", call, deadline=time.time() + 60)
+    body = signed.split(" ", 1)[1]
+    forged = [
+        body,  # no signature
+        "0" * 64 + " " + body,  # a wrong one
+        signed.replace('"minutes": 30', '"minutes": 60'),  # a signed call, altered
+        "garbage",
+    ]
+    writer.handle(client, prefix, [f.encode() for f in forged])
+    assert selectors.account_of(volunteer_a.user).balance == 60  # nothing moved, nobody answered
+    assert client.llen(f"{prefix}:reply:x") == 0
+    writer.handle(client, prefix, [signed.encode()])
+    assert writer.decode_outcome(client.lpop(f"{prefix}:reply:x")).txn.amount == 30
