@@ -110,11 +110,12 @@ def serve_ledger_writer(redis_url: str, callers: int) -> dict[str, int]:
     done_key = writer._prefix() + ":test-done"
     wait_for_go()
     deadline = time.monotonic() + 120
-    stats = {"calls": 0, "batches": 0}
+    stats = {"calls": 0, "batches": 0, "largest": 0}
 
     def counted(n: int) -> None:
         stats["calls"] += n
         stats["batches"] += 1
+        stats["largest"] = max(stats["largest"], n)
 
     writer.serve(
         lambda: time.monotonic() > deadline or int(client.get(done_key) or 0) >= callers, on_batch=counted
