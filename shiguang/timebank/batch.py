@@ -455,7 +455,10 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
     keys = [a["key"] for a in (c.args for c in calls) if a.get("key")]
     batch = _Batch(policy=policy, now=clock.now(), users=_users(user_ids), existing=_existing(keys))
     if recipients:
-        batch.profiles = {p.user_id: p for p in ElderProfile.objects.filter(user_id__in=recipients)}
+        # only what the recipient rule reads: no encrypted column is loaded (or decrypted) for it
+        rule_fields = ("id", "user_id", "community_id", "birth_date", "living_arrangement")
+        profiles = ElderProfile.objects.filter(user_id__in=recipients).only(*rule_fields)
+        batch.profiles = {p.user_id: p for p in profiles}
         if policy.relatives_eligible:
             ends = {u for pair in pairs for u in pair}
             links = FamilyLink.objects.filter(elder__user_id__in=ends, family_user_id__in=ends).values_list(

@@ -55,6 +55,7 @@ HEARTBEAT_TTL = 5
 
 _client_cache: dict[str, Any] = {}
 _prefixes: dict[str, str] = {}
+_mac_keys: dict[str, bytes] = {}
 _alive_until = 0.0
 
 
@@ -140,7 +141,11 @@ def decode_outcome(raw: bytes | str) -> batch.Outcome | None:
 
 
 def _mac(body: str) -> str:
-    key = hashlib.sha256(b"shiguang.timebank.writer:" + settings.SECRET_KEY.encode()).digest()
+    key = _mac_keys.get(settings.SECRET_KEY)
+    if key is None:
+        key = _mac_keys[settings.SECRET_KEY] = hashlib.sha256(
+            b"shiguang.timebank.writer:" + settings.SECRET_KEY.encode()
+        ).digest()
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
@@ -156,9 +161,9 @@ def encode_call(call_id: str, call: batch.Call, *, deadline: float) -> str:
 
 def decode_call(raw: bytes | str) -> dict[str, Any] | None:
     """The call's body, or None when it is not signed by us (or not a call at all)."""
-    text = raw.decode() if isinstance(raw, bytes) else raw
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
     mac, _sep, body = text.partition(" ")
-    if not hmac.compare_digest(mac, _mac(body)):
+    if not hmac.compare_digest(mac.encode(), _mac(body).encode()):
         return None
     try:
         decoded: dict[str, Any] = json.loads(body)
@@ -196,10 +201,11 @@ def submit(call: batch.Call) -> batch.Outcome | None:
     payload = encode_call(call_id, call, deadline=time.time() + WAIT_SECONDS)
     try:
         client.rpush(prefix + ":calls", payload)
-    except redis.RedisError:
-        return None  # not queued (Redis refused it): nobody will apply it
+        queued = True
+    except redis.RedisError:  # it may or may not be on the list now: settle it as for a late answer below
+        queued = False
     try:
-        answer = client.blpop([reply], timeout=WAIT_SECONDS)
+        answer = client.blpop([reply], timeout=WAIT_SECONDS) if queued else None
         if answer is None:
             if client.lrem(prefix + ":calls", 1, payload):
                 return None  # never taken

@@ -196,20 +196,22 @@ def _redis() -> Any:
 
 
 @pytest.fixture
-def redis_writer(settings: Any) -> Any:
+def redis_writer(settings: Any, monkeypatch: Any) -> Any:
+    import uuid
+
     client = _redis()
     if client is None:
         pytest.skip(f"no Redis at {REDIS_URL}")
     settings.REDIS_URL = REDIS_URL
     writer._client_cache.clear()
-    writer._alive_until = 0.0
-    prefix = writer._prefix()
-    for key in client.scan_iter(match=prefix + ":*"):
-        client.delete(key)
+    monkeypatch.setattr(writer, "_alive_until", 0.0)
+    # Keys of this test alone: parallel test workers share Redis (and SQLite test databases share a name).
+    prefix = f"shiguang:ledger:test:{uuid.uuid4().hex}"
+    monkeypatch.setattr(writer, "_prefix", lambda: prefix)
     yield client, prefix
     for key in client.scan_iter(match=prefix + ":*"):
         client.delete(key)
-    writer._alive_until = 0.0
+    writer._client_cache.clear()
 
 
 def test_without_a_writer_the_caller_applies_the_call_itself(redis_writer, post, volunteer_a, elder_b):
@@ -273,9 +275,31 @@ def test_the_writer_applies_only_calls_signed_with_the_deployments_key(
         "0" * 64 + " " + body,  # a wrong one
         signed.replace('"minutes": 30', '"minutes": 60'),  # a signed call, altered
         "garbage",
+        "\u00e9t\u00e9 " + body,  # a non-ASCII "signature"
     ]
-    writer.handle(client, prefix, [f.encode() for f in forged])
+    writer.handle(client, prefix, [f.encode() for f in forged] + [b"\xff\xfe not utf-8"])
     assert selectors.account_of(volunteer_a.user).balance == 60  # nothing moved, nobody answered
     assert client.llen(f"{prefix}:reply:x") == 0
     writer.handle(client, prefix, [signed.encode()])
     assert writer.decode_outcome(client.lpop(f"{prefix}:reply:x")).txn.amount == 30
+
+
+def test_a_call_redis_may_have_dropped_is_never_applied_twice(
+    redis_writer, monkeypatch, post, volunteer_a, elder_b
+):
+    import redis
+
+    post(volunteer_a.user, 60)
+    client, prefix = redis_writer
+    client.set(prefix + ":alive", "1", ex=5)
+    monkeypatch.setattr(writer, "WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(writer, "LATE_SECONDS", 0.2)
+
+    def lost(*args: Any, **kwargs: Any) -> None:
+        raise redis.TimeoutError("sent, but no reply")
+
+    monkeypatch.setattr(writer._client(), "rpush", lost)
+    # Not on the list, and no answer: a writer may have taken it, so the caller must not apply it itself.
+    with pytest.raises(writer.WriterUnavailable):
+        writer.submit(transfer(volunteer_a.user, elder_b.user, 20))
+    assert selectors.account_of(volunteer_a.user).balance == 60
