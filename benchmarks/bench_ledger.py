@@ -305,7 +305,7 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_ledger_writer(url: str, redis_url: str) -> Any:
+def start_ledger_writer(url: str, redis_url: str, threads: int = 1) -> Any:
     """`manage.py ledger_writer` for this database; returns once its heartbeat is up."""
     import subprocess
 
@@ -313,7 +313,9 @@ def start_ledger_writer(url: str, redis_url: str) -> Any:
 
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
-        [sys.executable, str(REPO_ROOT / "manage.py"), "ledger_writer"], env=env, stdout=subprocess.DEVNULL
+        [sys.executable, str(REPO_ROOT / "manage.py"), "ledger_writer", "--threads", str(threads)],
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     client = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + 60
@@ -336,6 +338,7 @@ def run_phase(
     group: bool,
     redis_url: str,
     sample: bool = False,
+    writer_threads: int = 1,
 ) -> dict[str, Any]:
     import signal
 
@@ -350,7 +353,7 @@ def run_phase(
     out = ctx.Queue()
     vols = seed_data["volunteers"]
     per = max(1, len(vols) // writers)
-    ledger_writer = start_ledger_writer(url, redis_url) if group else None
+    ledger_writer = start_ledger_writer(url, redis_url, writer_threads) if group else None
     procs = [
         ctx.Process(
             target=writer,
@@ -480,6 +483,7 @@ def main() -> int:
     parser.add_argument("--baseline-seconds", type=float, default=8)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--writer-threads", type=int, default=1, help="ledger writer threads (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
@@ -517,7 +521,14 @@ def main() -> int:
         )
         log(f"main: {args.writers} writers through the ledger writer (group commit), {args.seconds:.0f} s")
         main_phase = run_phase(
-            url, seed_data, args.writers, args.seconds, group=True, redis_url=args.redis, sample=True
+            url,
+            seed_data,
+            args.writers,
+            args.seconds,
+            group=True,
+            redis_url=args.redis,
+            sample=True,
+            writer_threads=args.writer_threads,
         )
         log(f"main: {main_phase['tps']} tps, {main_phase['violations']} violations, {main_phase['calls']}")
         log(
