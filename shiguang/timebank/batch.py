@@ -407,7 +407,7 @@ def _policy_in_force() -> TimebankPolicy:
         cursor.execute(
             "SELECT id, version, created_at FROM timebank_timebankpolicy WHERE effective_from <= %s"
             " ORDER BY effective_from DESC, version DESC LIMIT 1",
-            [clock.now()],
+            [connection.ops.adapt_datetimefield_value(clock.now())],  # SQLite compares naive UTC text
         )
         row = cursor.fetchone()
     if row is None:

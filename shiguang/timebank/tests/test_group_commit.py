@@ -303,3 +303,24 @@ def test_a_call_redis_may_have_dropped_is_never_applied_twice(
     with pytest.raises(writer.WriterUnavailable):
         writer.submit(transfer(volunteer_a.user, elder_b.user, 20))
     assert selectors.account_of(volunteer_a.user).balance == 60
+
+
+def test_a_version_effective_in_an_hour_is_not_in_force_yet(post, volunteer_a, district_staff):
+    """The batch finds the version in force with raw SQL: the moment is adapted as Django stores it (naive
+    UTC text on SQLite), so a version scheduled within hours is not applied early."""
+    import datetime as dt
+
+    from shiguang.core import clock
+    from shiguang.timebank import services
+
+    start = clock.now()
+    with clock.frozen(start):
+        services.policy_create(
+            actor=district_staff,
+            weights={"companionship": "2"},
+            effective_from=start + dt.timedelta(hours=1),
+            note="一小时后陪伴加倍",
+        )
+        assert post(volunteer_a.user, 60).amount == 60
+    with clock.frozen(start + dt.timedelta(hours=2)):
+        assert post(volunteer_a.user, 60).amount == 120
