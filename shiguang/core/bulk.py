@@ -64,9 +64,8 @@ def insert(objs: Sequence[models.Model], *, with_pk: bool = False, ignore_confli
         model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
         return
     fields = _columns(model, with_pk)
-    for obj in objs:  # defaults the constructor left as callables were resolved by __init__; check ids
-        if with_pk and obj.pk is None:
-            raise ValueError("insert(with_pk=True) needs every id set")
+    if with_pk and any(obj.pk is None for obj in objs):
+        raise ValueError("insert(with_pk=True) needs every id set")
     params = [[_value(f, obj) for obj in objs] for f in fields]
     returning = not with_pk and not ignore_conflicts
     with connection.cursor() as cursor:

@@ -29,7 +29,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shiguang.core import audit, bulk, clock
-from shiguang.core.errors import Conflict, DomainError, ValidationFailed
+from shiguang.core.errors import DomainError, ValidationFailed
 from shiguang.timebank import selectors
 from shiguang.timebank import services as svc
 from shiguang.timebank.choices import (
@@ -118,7 +118,8 @@ class _Batch:
 
     # --- planning helpers ---------------------------------------------------------------------------------
 
-    def replay(self, key: str | None, call: Call) -> LedgerTransaction | None:
+    def replay(self, call: Call) -> LedgerTransaction | None:
+        key = call.args.get("key")
         if not key:
             return None
         first = self.existing.get(key) or self.staged_keys.get(key)
@@ -132,46 +133,19 @@ class _Batch:
     ) -> LedgerTransaction:
         """Check the lines against the balances in memory, then apply them there and keep them for the
         flush. Raises before changing anything."""
-        lines = [line for line in lines if line.amount != 0]
-        if len(lines) < 2 or sum(line.amount for line in lines) != 0:
-            raise RuntimeError("a ledger transaction needs at least two postings summing to zero")
-        # keyed by object: every account appears once in a batch, and new ones have no id yet
-        delta: dict[int, int] = defaultdict(int)
-        by_obj: dict[int, Account] = {}
-        for line in lines:
-            delta[id(line.account)] += line.amount
-            by_obj[id(line.account)] = line.account
-        floors: dict[int, int] = {}
-        for key, change in delta.items():
-            account = by_obj[key]
-            floor = svc._floor_for(account, self.policy, spending=spending)
-            if floor is None or change >= 0:
-                continue
-            if account.balance + change < floor:
-                raise Conflict(
-                    _("%(account)s余额不足：现有 %(have)s 小时，需要 %(need)s 小时。")
-                    % {
-                        "account": account,
-                        "have": svc.hours_label(account.balance),
-                        "need": svc.hours_label(-change),
-                    },
-                    code="insufficient_balance",
-                )
-            if floor < 0 and (account.min_balance is None or account.min_balance > floor):
-                floors[key] = floor
+        lines, lowered = svc._checked(lines, self.policy, spending=spending, current=lambda account: account)
         for line in lines:
             line.account.balance += line.amount
             if line.kind == PostingKind.EARN:
                 line.account.earned += line.amount
-        for key, floor in floors.items():
-            by_obj[key].min_balance = floor
-            self.floors[by_obj[key].id] = floor  # only a payer with an account spends on credit
+        for account, floor in lowered:  # only a payer with an account spends on credit
+            account.min_balance = floor
+            self.floors[account.id] = floor
         txn = LedgerTransaction(
             kind=kind, policy=self.policy, created_at=self.now, posting_count=len(lines), **fields
         )
         self.txns.append(txn)
-        # Credits first: the trigger applies postings row by row and the floor CHECK sees every step.
-        self.lines.append((txn, sorted(lines, key=lambda line: -line.amount)))
+        self.lines.append((txn, lines))
         if txn.idempotency_key:
             self.staged_keys[txn.idempotency_key] = txn
         return txn
@@ -198,7 +172,7 @@ class _Batch:
         )
         if stand_ins:
             _open(stand_ins)
-        for txn, number in zip(self.txns, _transaction_ids(len(self.txns)), strict=True):
+        for txn, number in zip(self.txns, svc._transaction_ids(len(self.txns)), strict=True):
             txn.id = number
         for txn, other in self.related:
             txn.related_id = other.id
@@ -247,21 +221,6 @@ class _Batch:
             )
 
 
-def _transaction_ids(n: int) -> list[int]:
-    """Transactions are written after their postings, so their ids are taken first: from the sequence on
-    PostgreSQL; on SQLite the writer holds the database write lock, so the next numbers are free."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))"
-                " FROM generate_series(1, %s)",
-                [n],
-            )
-            return [int(row[0]) for row in cursor.fetchall()]
-    first = svc._next_transaction_id()
-    return list(range(first, first + n))
-
-
 # --- loading ------------------------------------------------------------------------------------------------
 
 
@@ -275,16 +234,8 @@ def _identity(account: Account) -> tuple[Any, ...]:
     return (account.kind, account.policy_id, account.shard)
 
 
-_ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
-_RANK = (
-    "CASE kind WHEN 'community_pool' THEN 1 WHEN 'priority_pool' THEN 2"
-    " WHEN 'issuance' THEN 3 WHEN 'redemption' THEN 3 ELSE 0 END"
-)
-
-
 def _lock(identities: Iterable[tuple[Any, ...]]) -> list[Account]:
-    """Lock the accounts with these identities in one statement, in the global order (the services'
-    `_lock`). Raw SQL: it runs for every batch, and compiling the ORM query cost more than running it."""
+    """Lock the accounts with these identities (`_identity`) in one statement, in the global order."""
     people, pools, priority = set(), set(), False
     system: dict[tuple[str, int], set[int]] = defaultdict(set)
     for kind, *rest in identities:
@@ -315,16 +266,7 @@ def _lock(identities: Iterable[tuple[Any, ...]]) -> list[Account]:
     for (kind, policy_id), shards in sorted(system.items()):
         params += [str(kind), policy_id]
         clauses.append(f"(kind = %s AND policy_id = %s AND {among('shard', shards)})")
-    if not clauses:
-        return []
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in Account._meta.concrete_fields)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: one writer at a time
-    where = " OR ".join(clauses)  # built above from constants; every value is a parameter
-    sql = f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {_RANK}, id{lock}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [Account.from_db(connection.alias, _ACCOUNT_FIELDS, row) for row in rows]
+    return svc._lock_where(" OR ".join(clauses), params) if clauses else []
 
 
 def _shard_of(account: Account) -> int:
@@ -347,7 +289,7 @@ def _open(stand_ins: list[Account]) -> None:
                 community_id=a.community_id,
                 policy_id=a.policy_id,
                 shard=a.shard,
-                min_balance=a.min_balance if a.min_balance is None or a.min_balance >= 0 else 0,
+                min_balance=a.min_balance,
             )
             for a in stand_ins
         ],
@@ -384,7 +326,7 @@ def _users(ids: Iterable[int]) -> dict[int, Any]:
     return {row[fields.index("id")]: User.from_db(connection.alias, fields, row) for row in rows}
 
 
-def _existing(keys: list[str]) -> dict[str, LedgerTransaction]:
+def _posted_under(keys: list[str]) -> dict[str, LedgerTransaction]:
     """Transactions already posted under these keys (usually none: a cheap probe first)."""
     found = [
         row[0]
@@ -453,7 +395,7 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
             else:
                 need_priority = True
     keys = [a["key"] for a in (c.args for c in calls) if a.get("key")]
-    batch = _Batch(policy=policy, now=clock.now(), users=_users(user_ids), existing=_existing(keys))
+    batch = _Batch(policy=policy, now=clock.now(), users=_users(user_ids), existing=_posted_under(keys))
     if recipients:
         # only what the recipient rule reads: no encrypted column is loaded (or decrypted) for it
         rule_fields = ("id", "user_id", "community_id", "birth_date", "living_arrangement")
@@ -532,9 +474,6 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
 def _service(b: _Batch, call: Call) -> LedgerTransaction:
     a = call.args
     key = a["key"]
-    replay = b.replay(key, call)
-    if replay is not None:
-        return replay
     policy = b.policy
     minutes = svc._whole_minutes(a["minutes"], maximum=policy.max_service_minutes)
     category = a["category"]
@@ -639,9 +578,6 @@ def _service(b: _Batch, call: Call) -> LedgerTransaction:
 
 def _transfer(b: _Batch, call: Call) -> LedgerTransaction:
     a = call.args
-    replay = b.replay(a["key"], call)
-    if replay is not None:
-        return replay
     policy = b.policy
     minutes = svc._giving_minutes(a["minutes"], policy)
     sender, recipient = b.users[a["sender"]], b.users.get(a["recipient"])
@@ -701,9 +637,6 @@ def _transfer(b: _Batch, call: Call) -> LedgerTransaction:
 
 def _donation(b: _Batch, call: Call) -> LedgerTransaction:
     a = call.args
-    replay = b.replay(a["key"], call)
-    if replay is not None:
-        return replay
     minutes = svc._giving_minutes(a["minutes"], b.policy)
     sender = b.users[a["sender"]]
     target = b.priority_pool if a["pool"] == PoolChoice.PRIORITY else b.community_pool[a["community"]]
@@ -757,7 +690,9 @@ def apply(calls: list[Call]) -> list[Outcome]:
         for call in calls:
             with translation.override(call.lang or translation.get_language()):
                 try:
-                    outcomes.append(Outcome(txn=_PLANNERS[call.op](batch, call)))
+                    # the same key again (already posted, or earlier in this batch) answers with that row
+                    txn = batch.replay(call) or _PLANNERS[call.op](batch, call)
+                    outcomes.append(Outcome(txn=txn))
                 except DomainError as error:
                     outcomes.append(Outcome(error=error))
         try:

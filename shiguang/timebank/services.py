@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from shiguang.accounts.choices import Role
@@ -188,30 +188,36 @@ def _system_account(kind: str, policy: TimebankPolicy, shard_of: int) -> Account
     )
 
 
+# The global lock order: people 0, community pools 1, the priority pool 2, system accounts 3; by id within.
+_LOCK_RANK = (
+    "CASE kind WHEN 'community_pool' THEN 1 WHEN 'priority_pool' THEN 2"
+    " WHEN 'issuance' THEN 3 WHEN 'redemption' THEN 3 ELSE 0 END"
+)
+_ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
+
+
 def _lock(accounts: Iterable[Account]) -> dict[int, Account]:
-    """Lock the accounts (fresh rows) in the one global order: people, community pools, the priority pool,
-    then the system accounts; by id within each. Services never lock issuance or redemption accounts
-    themselves (they have no floor to check when credited or minted from): the posting trigger takes those
-    rows last, which keeps the same order."""
-    return _lock_matching(Q(id__in={a.id for a in accounts}))
+    """Lock the accounts (fresh rows) in the one global order. The per-call services never lock issuance or
+    redemption accounts (no floor to check): the posting trigger takes those rows last, which keeps the
+    order; a batch (`batch`) locks its shards itself, last and by id."""
+    ids = sorted({a.id for a in accounts})
+    if not ids:
+        return {}
+    return {a.id: a for a in _lock_where(f"id IN ({', '.join(['%s'] * len(ids))})", ids)}
 
 
-def _lock_matching(scope: Q) -> dict[int, Account]:
-    rows = (
-        Account.objects.select_for_update()
-        .filter(scope)
-        .annotate(
-            lock_rank=Case(
-                When(kind=AccountKind.COMMUNITY_POOL, then=Value(1)),
-                When(kind=AccountKind.PRIORITY_POOL, then=Value(2)),
-                When(kind__in=[AccountKind.ISSUANCE, AccountKind.REDEMPTION], then=Value(3)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("lock_rank", "id")
-    )
-    return {a.id: a for a in rows}
+def _lock_where(where: str, params: list[Any]) -> list[Account]:
+    """SELECT ... FOR UPDATE the accounts matching `where` (SQL built by the caller from constants; values
+    are parameters) in the global order, in one statement. Raw SQL: it runs for every ledger write, and
+    compiling the equivalent ORM query cost more than running it."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in Account._meta.concrete_fields)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: one writer at a time
+    sql = f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {_LOCK_RANK}, id{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [Account.from_db(connection.alias, _ACCOUNT_FIELDS, row) for row in rows]
 
 
 def _floor_for(account: Account, policy: TimebankPolicy, *, spending: bool) -> int | None:
@@ -239,20 +245,63 @@ class Line:
     kind: str
 
 
-def _next_transaction_id() -> int:
-    """Transactions are written after their postings, so their id is taken first (from the sequence on
-    PostgreSQL; on SQLite the writer holds the database write lock, so the next number is free)."""
+def _transaction_ids(n: int) -> list[int]:
+    """Transactions are written after their postings, so their ids are taken first: from the sequence on
+    PostgreSQL; on SQLite the writer holds the database write lock, so the next numbers are free."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))")
-        else:
             cursor.execute(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence"
-                " WHERE name = 'timebank_ledgertransaction'), 0),"
-                " COALESCE((SELECT MAX(id) FROM timebank_ledgertransaction), 0)) + 1"
+                "SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))"
+                " FROM generate_series(1, %s)",
+                [n],
             )
-        row = cursor.fetchone()
-    return int(row[0])
+            return [int(row[0]) for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence"
+            " WHERE name = 'timebank_ledgertransaction'), 0),"
+            " COALESCE((SELECT MAX(id) FROM timebank_ledgertransaction), 0)) + 1"
+        )
+        first = int(cursor.fetchone()[0])
+    return list(range(first, first + n))
+
+
+def _checked(
+    lines: list[Line], policy: TimebankPolicy, *, spending: bool, current: Callable[[Account], Account]
+) -> tuple[list[Line], list[tuple[Account, int]]]:
+    """The lines of one balanced transaction, credits first, once every account with a floor that loses
+    hours keeps its balance (`current(account)`: the locked row) at or above the floor (else a 409).
+    Also returns the (account, floor) pairs whose database floor must come down to an elder's credit."""
+    lines = [line for line in lines if line.amount != 0]
+    if len(lines) < 2 or sum(line.amount for line in lines) != 0:
+        raise RuntimeError("a ledger transaction needs at least two postings summing to zero")
+    delta: dict[int, int] = defaultdict(int)
+    by_key: dict[int, Account] = {}
+    for line in lines:
+        key = line.account.id if line.account.id is not None else id(line.account)  # new: no id yet
+        delta[key] += line.amount
+        by_key[key] = line.account
+    lowered = []
+    for key, change in delta.items():
+        floor = _floor_for(by_key[key], policy, spending=spending)
+        if floor is None or change >= 0:
+            continue
+        account = current(by_key[key])
+        if account.balance + change < floor:
+            raise Conflict(
+                _("%(account)s余额不足：现有 %(have)s 小时，需要 %(need)s 小时。")
+                % {
+                    "account": account,
+                    "have": hours_label(account.balance),
+                    "need": hours_label(-change),
+                },
+                code="insufficient_balance",
+            )
+        if floor < 0 and (account.min_balance is None or account.min_balance > floor):
+            lowered.append((account, floor))
+    # Credits first: the trigger applies postings one row at a time and the floor CHECK sees every step, so an
+    # account whose net change is fine (e.g. a reversal of earn -W and overflow +X) must never dip on the way.
+    lines.sort(key=lambda line: -line.amount)
+    return lines, lowered
 
 
 def _write(
@@ -270,39 +319,18 @@ def _write(
     Every account that loses hours and has a floor must be locked (its balance is checked here); accounts
     that only gain, and the issuance accounts (no floor), are applied by the trigger without a prior lock.
     """
-    lines = [line for line in lines if line.amount != 0]
-    if len(lines) < 2 or sum(line.amount for line in lines) != 0:
-        raise RuntimeError("a ledger transaction needs at least two postings summing to zero")
-    delta: dict[int, int] = defaultdict(int)
-    by_id: dict[int, Account] = {}
-    for line in lines:
-        delta[line.account.id] += line.amount
-        by_id[line.account.id] = line.account
-    for account_id, change in delta.items():
-        floor = _floor_for(by_id[account_id], policy, spending=spending)
-        if floor is None or change >= 0:
-            continue
-        if account_id not in locked:
-            raise RuntimeError(f"account {account_id} loses hours but was not locked")
-        account = locked[account_id]
-        if account.balance + change < floor:
-            raise Conflict(
-                _("%(account)s余额不足：现有 %(have)s 小时，需要 %(need)s 小时。")
-                % {
-                    "account": account,
-                    "have": hours_label(account.balance),
-                    "need": hours_label(-change),
-                },
-                code="insufficient_balance",
-            )
-        if floor < 0 and (account.min_balance is None or account.min_balance > floor):
-            # the database floor is a backstop: lowered (never raised) to the credit an elder was granted
-            Account.objects.filter(pk=account_id).update(min_balance=floor)
-    txn_id = txn_id or _next_transaction_id()
+
+    def current(account: Account) -> Account:
+        if account.id not in locked:
+            raise RuntimeError(f"account {account.id} loses hours but was not locked")
+        return locked[account.id]
+
+    lines, lowered = _checked(lines, policy, spending=spending, current=current)
+    for account, floor in lowered:
+        # the database floor is a backstop: lowered (never raised) to the credit an elder was granted
+        Account.objects.filter(pk=account.pk).update(min_balance=floor)
+    txn_id = txn_id or _transaction_ids(1)[0]
     now = clock.now()
-    # Credits first: the trigger applies postings one row at a time and the floor CHECK sees every step, so an
-    # account whose net change is fine (e.g. a reversal of earn -W and overflow +X) must never dip on the way.
-    lines.sort(key=lambda line: -line.amount)
     Posting.objects.bulk_create(
         [
             Posting(
@@ -570,31 +598,41 @@ def transfer(
     """Give hours to a relative (FamilyLink) or to an elder who meets the policy's rule (e.g. 80+ and living
     alone). Never above the sender's balance (no credit for transfers); what would lift the recipient above
     the cap goes to the priority pool. Written by `batch`."""
+    args = _giving(actor, sender, minutes, note, idempotency_key)
+    return _submit("transfer", **args, recipient=_pk(recipient))
+
+
+def _giving(actor: Any, sender: Any, minutes: Any, note: Any, idempotency_key: Any) -> dict[str, Any]:
+    """What a transfer and a donation check before the ledger: the key, an active sender who is the actor
+    (or a resident in a staff actor's scope), whole minutes, the note."""
     key = _key(idempotency_key, required=False)
     _require_active(sender, "sender")
     _int_minutes(minutes)
     note = _text(note, "note", required=False)
     on_behalf_of = _acting_for(actor, sender)
-    return _submit(
-        "transfer",
-        actor=_pk(actor),
-        on_behalf_of=_pk(on_behalf_of),
-        key=key,
-        sender=sender.pk,
-        recipient=_pk(recipient),
-        minutes=minutes,
-        note=note,
-    )
+    return {
+        "actor": _pk(actor),
+        "on_behalf_of": _pk(on_behalf_of),
+        "key": key,
+        "sender": sender.pk,
+        "minutes": minutes,
+        "note": note,
+    }
+
+
+def _check_pool(pool: str, community_id: int | None) -> None:
+    if pool == PoolChoice.COMMUNITY and community_id is None:
+        raise ValidationFailed(fields={"community": [_("请选择社区。")]})
+    if pool not in (PoolChoice.COMMUNITY, PoolChoice.PRIORITY):
+        raise ValidationFailed(fields={"pool": [_("请选择优先长者池或社区互助池。")]})
 
 
 def _pool_account_for(pool: str, community: Community | None) -> Account:
+    _check_pool(pool, community.pk if community is not None else None)
     if pool == PoolChoice.PRIORITY:
         return priority_pool_account()
-    if pool == PoolChoice.COMMUNITY:
-        if community is None:
-            raise ValidationFailed(fields={"community": [_("请选择社区。")]})
-        return community_pool_account(community)
-    raise ValidationFailed(fields={"pool": [_("请选择优先长者池或社区互助池。")]})
+    assert community is not None
+    return community_pool_account(community)
 
 
 def donate(
@@ -609,29 +647,12 @@ def donate(
 ) -> LedgerTransaction:
     """Give hours to a community's mutual-aid pool (the sender's own community unless another is named) or
     to the district's priority-elder pool. Never above the balance. Written by `batch`."""
-    key = _key(idempotency_key, required=False)
-    _require_active(sender, "sender")
-    _int_minutes(minutes)
-    note = _text(note, "note", required=False)
-    on_behalf_of = _acting_for(actor, sender)
+    args = _giving(actor, sender, minutes, note, idempotency_key)
     community_id = None
     if pool == PoolChoice.COMMUNITY:
         community_id = community.pk if community is not None else getattr(sender, "community_id", None)
-        if community_id is None:
-            raise ValidationFailed(fields={"community": [_("请选择社区。")]})
-    elif pool != PoolChoice.PRIORITY:
-        raise ValidationFailed(fields={"pool": [_("请选择优先长者池或社区互助池。")]})
-    return _submit(
-        "donation",
-        actor=_pk(actor),
-        on_behalf_of=_pk(on_behalf_of),
-        key=key,
-        sender=sender.pk,
-        pool=str(pool),
-        community=community_id,
-        minutes=minutes,
-        note=note,
-    )
+    _check_pool(pool, community_id)
+    return _submit("donation", **args, pool=str(pool), community=community_id)
 
 
 @transaction.atomic
@@ -682,7 +703,7 @@ def pool_grant(
     source = _pool_account_for(pool, community)
     target = person_account(recipient)
     link = _link("timebank:mine")
-    txn_id = _next_transaction_id()
+    txn_id = _transaction_ids(1)[0]
     _notify(
         recipient,
         "timebank.received",
