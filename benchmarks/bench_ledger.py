@@ -30,6 +30,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -315,7 +316,8 @@ def start_ledger_writer(url: str, redis_url: str, threads: int = 1) -> Any:
     proc = subprocess.Popen(
         [sys.executable, str(REPO_ROOT / "manage.py"), "ledger_writer", "--threads", str(threads)],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     client = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + 60
@@ -417,6 +419,7 @@ def run_phase(
             p.terminate()
         raise
     thread = threading.Thread(target=sampler, daemon=True)
+    mean_batch = None
     try:
         start.wait(timeout=600)
         began = time.monotonic()
@@ -438,7 +441,11 @@ def run_phase(
         stop.set()
         if ledger_writer is not None:
             ledger_writer.send_signal(signal.SIGTERM)
-            ledger_writer.wait(timeout=30)
+            said, _err = ledger_writer.communicate(timeout=30)
+            # "ledger writer stopped: N calls in M batches"
+            stopped = re.search(r"stopped: (\d+) calls in (\d+) batches", said or "")
+            if stopped and int(stopped[2]):
+                mean_batch = round(int(stopped[1]) / int(stopped[2]), 1)
     for p in procs:
         p.join(timeout=30)
     if sample:
@@ -471,6 +478,7 @@ def run_phase(
         "client_cpu_ms_per_tx": per_tx(cpu["client"]),
         "server_cpu_ms_per_tx": per_tx(cpu["server"]),
         "ledger_writer_cpu_ms_per_tx": per_tx(lw) if group else None,
+        "mean_batch": mean_batch,
     }
 
 
@@ -535,7 +543,8 @@ def main() -> int:
             f"main: {main_phase['cpu_ms_per_tx']} ms CPU per transaction on the machine "
             f"(writers {main_phase['client_cpu_ms_per_tx']}, their PostgreSQL backends "
             f"{main_phase['server_cpu_ms_per_tx']}, "
-            f"ledger writer {main_phase['ledger_writer_cpu_ms_per_tx']})"
+            f"ledger writer {main_phase['ledger_writer_cpu_ms_per_tx']}); "
+            f"{main_phase['mean_batch']} calls per batch"
         )
         log(
             f"main: share of samples waiting on a lock {main_phase['lock_wait_share']}: {main_phase['waits']}"
@@ -573,6 +582,7 @@ def main() -> int:
         "client_cpu_ms_per_tx": main_phase["client_cpu_ms_per_tx"],
         "server_cpu_ms_per_tx": main_phase["server_cpu_ms_per_tx"],
         "ledger_writer_cpu_ms_per_tx": main_phase["ledger_writer_cpu_ms_per_tx"],
+        "mean_batch": main_phase["mean_batch"],
         "baseline_cpu_ms_per_tx": baseline["cpu_ms_per_tx"],
         "load_average_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),

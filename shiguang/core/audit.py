@@ -99,8 +99,16 @@ def record_many(entries: list[Entry]) -> list[AuditEvent]:
     if not entries:
         return []
     head = _lock_head()
+    events, last = _chain(entries, head.id, head.last_hash)
+    # One INSERT; its rows get ids in list order, so the chain's order (verify_chain walks ids) is kept.
+    bulk.insert(events)
+    AuditHead.objects.filter(id=head.id).update(last_hash=last, count=models.F("count") + len(events))
+    return events
+
+
+def _chain(entries: list[Entry], chain: int, prev: str) -> tuple[list[AuditEvent], str]:
+    """The events, linked from `prev`, and the chain's new last hash."""
     now = clock.now()
-    prev = head.last_hash
     events = []
     for entry in entries:
         target = entry.target
@@ -112,15 +120,50 @@ def record_many(entries: list[Entry]) -> list[AuditEvent]:
             target_type=target._meta.label_lower if target is not None else "",
             target_id=str(target.pk) if target is not None and target.pk is not None else "",
             data=_json_safe(entry.data or {}),
-            chain=head.id,
+            chain=chain,
             prev_hash=prev,
         )
         event.hash = prev = compute_hash(prev, event)
         events.append(event)
-    # One INSERT; its rows get ids in list order, so the chain's order (verify_chain walks ids) is kept.
-    bulk.insert(events)
-    AuditHead.objects.filter(id=head.id).update(last_hash=prev, count=models.F("count") + len(events))
-    return events
+    return events, prev
+
+
+# --- the same, as part of a bulk.Round (time-bank group commit) ---------------------------------------------
+
+
+def claim_statement() -> tuple[str, list[Any]]:
+    """A statement for a Round that locks a free chain head (the one this connection used last if it is free)
+    and returns its (id, last_hash); no row when every chain is busy or the heads do not exist yet."""
+    connection = transaction.get_connection()
+    if not connection.features.has_select_for_update_skip_locked:
+        return "SELECT id, last_hash FROM core_audithead WHERE id = 1", []
+    last = getattr(connection, _LAST_CHAIN, None) or 0
+    # LockRows sits above the sort: rows are tried in this order and the first free one is locked
+    return (
+        "SELECT id, last_hash FROM core_audithead ORDER BY (id = %s) DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        [last],
+    )
+
+
+def claimed(rows: list[tuple[Any, ...]]) -> AuditHead:
+    """The head `claim_statement()` locked, or one locked now the slow way (waiting, or creating them)."""
+    if not rows:
+        return _lock_head()
+    setattr(transaction.get_connection(), _LAST_CHAIN, rows[0][0])
+    return AuditHead(id=rows[0][0], last_hash=rows[0][1])
+
+
+def append(entries: list[Entry], head: AuditHead, into: bulk.Round) -> None:
+    """Add the events and the head's update to the round (the head is locked by this transaction)."""
+    if not entries:
+        return
+    events, last = _chain(entries, head.id, head.last_hash)
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    into.insert(AuditEvent, columns, [[getattr(e, c) for c in columns] for e in events])
+    into.execute(
+        "UPDATE core_audithead SET last_hash = %s, count = count + %s WHERE id = %s",
+        [last, len(events), head.id],
+    )
 
 
 @dataclass

@@ -1,14 +1,24 @@
-"""Many rows in one INSERT, for the hot write paths (time-bank group commit, audit events, outbox rows).
+"""Many rows in one statement, and several statements in one round trip, for the hot write paths (time-bank
+group commit, audit events, outbox rows).
 
-On PostgreSQL the rows go in as one `INSERT ... SELECT * FROM unnest(typed arrays)`, read straight from the
-instances' attributes: no per-field `pre_save`/`get_db_prep_save` round, which is most of `bulk_create`'s
-cost for a few dozen small rows. Elsewhere (SQLite) it is `bulk_create`. Generated ids are set on the
-instances, in order (like `bulk_create`); with `ignore_conflicts` they are not (skipped rows have none).
+`Round` collects statements that do not depend on each other's results and sends them together: on
+PostgreSQL as one `execute` (Django's psycopg cursor binds parameters on the client, so several statements
+can share one simple-protocol round trip); elsewhere one by one. Its inserts carry their rows as one JSON
+array parameter (`INSERT ... SELECT ... FROM jsonb_array_elements(...)`), which costs the client one
+`json.dumps` instead of adapting every value.
+
+`insert(objs)` writes unsaved instances and sets their generated ids: on PostgreSQL as one
+`INSERT ... SELECT * FROM unnest(typed arrays) RETURNING id` (or `ON CONFLICT DO NOTHING`), read straight from
+the instances' attributes, without `bulk_create`'s per-field `pre_save`/`get_db_prep_save` round; elsewhere
+(SQLite) as `bulk_create`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,13 +36,13 @@ def _columns(model: type[models.Model], with_pk: bool) -> list[models.Field[Any,
     ]
 
 
-def _sql(
+def _insert_sql(
     model: type[models.Model],
     fields: Sequence[models.Field[Any, Any]],
     ignore_conflicts: bool,
     returning: bool,
 ) -> str:
-    key = (model, tuple(f.attname for f in fields), ignore_conflicts, returning)
+    key = ("insert", model, tuple(f.attname for f in fields), ignore_conflicts, returning)
     sql = _SQL_CACHE.get(key)
     if sql is None:
         qn = connection.ops.quote_name
@@ -48,11 +58,13 @@ def _sql(
     return sql
 
 
+def _json(value: Any) -> Any:
+    return None if value is None else json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
 def _value(field: models.Field[Any, Any], obj: models.Model) -> Any:
     value = getattr(obj, field.attname)
-    if isinstance(field, models.JSONField) and value is not None:
-        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-    return value
+    return _json(value) if isinstance(field, models.JSONField) else value
 
 
 def insert(objs: Sequence[models.Model], *, with_pk: bool = False, ignore_conflicts: bool = False) -> None:
@@ -69,10 +81,113 @@ def insert(objs: Sequence[models.Model], *, with_pk: bool = False, ignore_confli
     params = [[_value(f, obj) for obj in objs] for f in fields]
     returning = not with_pk and not ignore_conflicts
     with connection.cursor() as cursor:
-        cursor.execute(_sql(model, fields, ignore_conflicts, returning), params)
+        cursor.execute(_insert_sql(model, fields, ignore_conflicts, returning), params)
         if returning:  # rows come back in insertion order, as bulk_create relies on too
             for obj, row in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = row[0]
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+# --- rounds ------------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """JSON for a value PostgreSQL will cast back from text: full precision (DjangoJSONEncoder would cut
+    datetimes to milliseconds, and the audit chain hashes the stored moment)."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _json_insert_sql(
+    model: type[models.Model], fields: Sequence[models.Field[Any, Any]], ignore: bool
+) -> str:
+    key = ("json", model, tuple(f.attname for f in fields), ignore)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in fields)
+        values = ", ".join(
+            f"NULLIF(r.value -> {i}, 'null'::jsonb)"
+            if isinstance(f, models.JSONField)
+            else f"(r.value ->> {i})::{f.db_type(connection)}"
+            for i, f in enumerate(fields)
+        )
+        # identifiers and types come from the model; the rows are one parameter. ORDER BY keeps the list's
+        # order for the ids the sequence hands out (the audit chain relies on it).
+        sql = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {values}"  # noqa: S608
+            " FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n"
+        )
+        if ignore:
+            sql += " ON CONFLICT DO NOTHING"
+        _SQL_CACHE[key] = sql
+    return sql
+
+
+class Round:
+    """Statements sent together (see the module docstring). Only for statements whose parameters do not
+    depend on each other's results; `run()` returns the rows of each `query()`, in order."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[str, Any, Any]] = []
+
+    def query(self, sql: str, params: Sequence[Any]) -> int:
+        """A statement whose rows are wanted; returns the index of its rows in `run()`'s result."""
+        self._steps.append(("query", sql, list(params)))
+        return sum(1 for kind, *_rest in self._steps if kind == "query") - 1
+
+    def execute(self, sql: str, params: Sequence[Any]) -> None:
+        self._steps.append(("execute", sql, list(params)))
+
+    def insert(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        ignore_conflicts: bool = False,
+    ) -> None:
+        """Rows (tuples of Python values in the order of `columns`, which are attnames); the columns left out
+        take their database defaults. `ignore_conflicts`: a row that breaks a unique constraint is skipped."""
+        if not rows:
+            return
+        fields = [model._meta.get_field(name) for name in columns]
+        assert all(f.attname == name for f, name in zip(fields, columns, strict=True)), "columns are attnames"
+        if connection.vendor == "postgresql":
+            payload = json.dumps([list(row) for row in rows], default=_plain, ensure_ascii=False)
+            self._steps.append(("execute", _json_insert_sql(model, fields, ignore_conflicts), [payload]))
+        else:
+            objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+            self._steps.append(("insert", model, (objs, ignore_conflicts)))
+
+    def run(self) -> list[list[tuple[Any, ...]]]:
+        results: list[list[tuple[Any, ...]]] = []
+        steps, self._steps = self._steps, []
+        if not steps:
+            return results
+        if connection.vendor == "postgresql":
+            sql = ";\n".join(step[1] for step in steps)
+            params = [value for step in steps for value in step[2]]
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                for i, (kind, _sql, _params) in enumerate(steps):
+                    if i:
+                        cursor.nextset()
+                    if kind == "query":
+                        results.append(cursor.fetchall())
+            return results
+        with connection.cursor() as cursor:
+            for kind, what, args in steps:
+                if kind == "insert":
+                    objs, ignore = args
+                    what._default_manager.bulk_create(objs, ignore_conflicts=ignore)
+                else:
+                    cursor.execute(what, args)
+                    if kind == "query":
+                        results.append(cursor.fetchall())
+        return results

@@ -61,20 +61,39 @@ def enqueue(
     return note
 
 
-def enqueue_many(notes: list[Notification]) -> None:
+def enqueue_many(notes: list[Notification], *, fresh: bool = False, into: bulk.Round | None = None) -> None:
     """Queue unsaved Notification rows in one statement, with enqueue()'s semantics: a message whose
-    `dedupe_key` is already queued (by anyone, even concurrently) stays one row (ON CONFLICT DO NOTHING)."""
+    `dedupe_key` is already queued (by anyone, even concurrently) stays one row (ON CONFLICT DO NOTHING).
+    `fresh=True`: the caller knows no key can be queued yet (keys naming a row its own transaction created),
+    so no conflict handling is needed (a duplicate fails the transaction). `into`: the statement joins that
+    round instead of running now."""
     unknown = {n.channel for n in notes} - set(settings.NOTIFY_CHANNELS)
     if unknown:
         raise ValueError(f"unknown channel(s) {sorted(unknown)}")
     if not notes:
         return
-    bulk.insert(notes, ignore_conflicts=True)
+    if into is not None:
+        into.insert(
+            Notification,
+            _COLUMNS,
+            [[getattr(n, c) for c in _COLUMNS] for n in notes],
+            ignore_conflicts=not fresh,
+        )
+    else:
+        bulk.insert(notes, ignore_conflicts=True)
     if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
         keys = [n.dedupe_key for n in notes if n.dedupe_key]
-        ids = list(Notification.objects.filter(dedupe_key__in=keys).values_list("id", flat=True))
-        ids += [n.pk for n in notes if not n.dedupe_key and n.pk]
-        transaction.on_commit(lambda: [deliver(i) for i in ids])
+        known = [n.pk for n in notes if not n.dedupe_key and n.pk]
+
+        def deliver_all() -> None:
+            ids = list(Notification.objects.filter(dedupe_key__in=keys).values_list("id", flat=True))
+            for i in ids + known:
+                deliver(i)
+
+        transaction.on_commit(deliver_all)
+
+
+_COLUMNS = [f.attname for f in Notification._meta.concrete_fields if not f.primary_key]
 
 
 def _claim(batch: int) -> list[int]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
@@ -45,6 +46,8 @@ from shiguang.timebank.models import Account, LedgerTransaction, Posting, Timeba
 SERVICE, TRANSFER, DONATION = "service", "transfer", "donation"
 _USER_FIELDS = ("id", "username", "display_name", "role", "is_active", "is_superuser", "community_id")
 OPS = (SERVICE, TRANSFER, DONATION)
+_POSTING_COLUMNS = ("transaction_id", "account_id", "amount", "kind", "policy_id", "created_at")
+_TXN_COLUMNS = tuple(f.attname for f in LedgerTransaction._meta.concrete_fields)
 
 
 @dataclass
@@ -94,6 +97,7 @@ class _Note:
     key: str  # may name "{txn}": filled in when the transaction has its id
     txn: LedgerTransaction | None = None
     link: str = ""
+    once: bool = False  # its key may be queued already (e.g. a star level): skipped then
 
 
 @dataclass
@@ -115,8 +119,15 @@ class _Batch:
     staged_keys: dict[str, LedgerTransaction] = field(default_factory=dict)
     audits: list[audit.Entry] = field(default_factory=list)
     notes: list[_Note] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)  # for the transactions (room for all the calls may make)
+    head: Any = None  # the audit chain head this batch appends to (locked)
 
     # --- planning helpers ---------------------------------------------------------------------------------
+
+    @cached_property
+    def mine(self) -> str:
+        """The link of the "my hours" page, which most messages carry (resolved once per batch)."""
+        return svc._link("timebank:mine")
 
     def replay(self, call: Call) -> LedgerTransaction | None:
         key = call.args.get("key")
@@ -160,6 +171,7 @@ class _Batch:
     # --- writing ------------------------------------------------------------------------------------------
 
     def flush(self) -> None:
+        """Write everything in one round trip (after opening any new accounts the plan uses)."""
         if not self.txns:
             return
         stand_ins = list(
@@ -172,53 +184,59 @@ class _Batch:
         )
         if stand_ins:
             _open(stand_ins)
-        for txn, number in zip(self.txns, svc._transaction_ids(len(self.txns)), strict=True):
+        for txn, number in zip(self.txns, self.ids, strict=False):  # `ids` has room for every txn
             txn.id = number
         for txn, other in self.related:
             txn.related_id = other.id
+        writes = bulk.Round()
         for account_id, floor in sorted(self.floors.items()):
             # the database floor is a backstop: lowered (never raised) to the credit an elder was granted
-            Account.objects.filter(pk=account_id).update(min_balance=floor)
-        bulk.insert(
+            writes.execute("UPDATE timebank_account SET min_balance = %s WHERE id = %s", [floor, account_id])
+        # postings before the transaction rows that seal them
+        writes.insert(
+            Posting,
+            _POSTING_COLUMNS,
             [
-                Posting(
-                    transaction_id=txn.id,
-                    account_id=line.account.id,
-                    amount=line.amount,
-                    kind=line.kind,
-                    policy=self.policy,
-                    created_at=self.now,
-                )
+                (txn.id, line.account.id, line.amount, line.kind, self.policy.pk, self.now)
                 for txn, lines in self.lines
                 for line in lines
-            ]
+            ],
         )
-        bulk.insert(self.txns, with_pk=True)
+        writes.insert(
+            LedgerTransaction, _TXN_COLUMNS, [[getattr(t, c) for c in _TXN_COLUMNS] for t in self.txns]
+        )
         for entry in self.audits:
             # data may name a transaction of this batch, whose id is known only now
             entry.data = {
                 k: v.id if isinstance(v, LedgerTransaction) else v for k, v in (entry.data or {}).items()
             }
-        audit.record_many(self.audits)
+        audit.append(self.audits, self.head, into=writes)
         if self.notes:
             from shiguang.notify.models import Notification
             from shiguang.notify.services import enqueue_many
 
-            enqueue_many(
-                [
-                    Notification(
-                        recipient=note.user,
-                        template=note.template,
-                        data=note.data,
-                        link=note.link,
-                        dedupe_key="timebank:" + note.key.format(txn=note.txn.id if note.txn else ""),
-                        channel="in_app",
-                        priority=5,
-                        next_attempt_at=self.now,
-                    )
-                    for note in self.notes
-                ]
-            )
+            notes = [
+                Notification(
+                    recipient=note.user,
+                    template=note.template,
+                    data=note.data,
+                    link=note.link,
+                    dedupe_key="timebank:" + note.key.format(txn=note.txn.id if note.txn else ""),
+                    channel="in_app",
+                    priority=5,
+                    next_attempt_at=self.now,
+                )
+                for note in self.notes
+            ]
+            # A key naming a transaction of this batch (or a key never posted before) cannot be queued yet;
+            # a star level may have been announced before (and is announced once).
+            once = [n for n, note in zip(notes, self.notes, strict=True) if note.once]
+            enqueue_many([n for n in notes if n not in once], fresh=True, into=writes)
+            enqueue_many(once, into=writes)
+        writes.run()
+        for txn in self.txns:
+            txn._state.adding = False
+            txn._state.db = connection.alias
 
 
 # --- loading ------------------------------------------------------------------------------------------------
@@ -236,6 +254,15 @@ def _identity(account: Account) -> tuple[Any, ...]:
 
 def _lock(identities: Iterable[tuple[Any, ...]]) -> list[Account]:
     """Lock the accounts with these identities (`_identity`) in one statement, in the global order."""
+    statement = _lock_statement(identities)
+    if statement is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return svc._accounts(cursor.fetchall())
+
+
+def _lock_statement(identities: Iterable[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
     people, pools, priority = set(), set(), False
     system: dict[tuple[str, int], set[int]] = defaultdict(set)
     for kind, *rest in identities:
@@ -266,7 +293,7 @@ def _lock(identities: Iterable[tuple[Any, ...]]) -> list[Account]:
     for (kind, policy_id), shards in sorted(system.items()):
         params += [str(kind), policy_id]
         clauses.append(f"(kind = %s AND policy_id = %s AND {among('shard', shards)})")
-    return svc._lock_where(" OR ".join(clauses), params) if clauses else []
+    return (svc._lock_sql(" OR ".join(clauses)), params) if clauses else None
 
 
 def _shard_of(account: Account) -> int:
@@ -306,63 +333,119 @@ def _open(stand_ins: list[Account]) -> None:
         account.id = row.id
 
 
-def _select(sql: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
+def _among(values: Iterable[Any]) -> tuple[str, list[Any]]:
     values = sorted(set(values))
-    if not values:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(among=", ".join(["%s"] * len(values))), values)
-        return cursor.fetchall()
+    return ", ".join(["%s"] * len(values)), values
 
 
-def _users(ids: Iterable[int]) -> dict[int, Any]:
+def _users_statement(ids: Iterable[int]) -> tuple[str, list[Any]]:
     """What the rules and the messages read (not the encrypted columns, which would be decrypted)."""
+    marks, values = _among(ids)
+    columns = ", ".join(_user_fields())  # constants; the ids are parameters
+    return f"SELECT {columns} FROM accounts_user WHERE id IN ({marks})", values  # noqa: S608
+
+
+def _user_fields() -> list[str]:
     from shiguang.accounts.models import User
 
     # from_db wants the values in the model's field order
-    fields = [f.attname for f in User._meta.concrete_fields if f.attname in _USER_FIELDS]
-    columns = ", ".join(fields)  # constants; the ids are parameters
-    rows = _select(f"SELECT {columns} FROM accounts_user WHERE id IN ({{among}})", ids)  # noqa: S608
-    return {row[fields.index("id")]: User.from_db(connection.alias, fields, row) for row in rows}
+    return [f.attname for f in User._meta.concrete_fields if f.attname in _USER_FIELDS]
 
 
-def _posted_under(keys: list[str]) -> dict[str, LedgerTransaction]:
-    """Transactions already posted under these keys (usually none: a cheap probe first)."""
-    found = [
-        row[0]
-        for row in _select(
-            "SELECT idempotency_key FROM timebank_ledgertransaction WHERE idempotency_key IN ({among})", keys
-        )
-    ]
-    if not found:
+def _users(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
+    from shiguang.accounts.models import User
+
+    fields = _user_fields()
+    at = fields.index("id")
+    return {row[at]: User.from_db(connection.alias, fields, row) for row in rows}
+
+
+def _posted_statement(keys: list[str]) -> tuple[str, list[Any]]:
+    """Which keys were posted already (usually none: a cheap probe; the rows are loaded only for those)."""
+    marks, values = _among(keys)
+    return (
+        f"SELECT idempotency_key FROM timebank_ledgertransaction WHERE idempotency_key IN ({marks})",  # noqa: S608
+        values,
+    )
+
+
+def _posted_under(rows: list[tuple[Any, ...]]) -> dict[str, LedgerTransaction]:
+    if not rows:
         return {}
+    found = [row[0] for row in rows]
     return {t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=found)}
 
 
+# Only what the recipient rule reads: no encrypted column is loaded (or decrypted) for it.
+_PROFILE_FIELDS = ("id", "user_id", "community_id", "birth_date", "living_arrangement")
+
+
+def _profiles_statement(users: Iterable[int]) -> tuple[str, list[Any]]:
+    marks, values = _among(users)
+    columns = ", ".join(_PROFILE_FIELDS)  # attnames that are also the column names
+    return f"SELECT {columns} FROM people_elderprofile WHERE user_id IN ({marks})", values  # noqa: S608
+
+
+def _profiles(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
+    from shiguang.people.models import ElderProfile
+
+    fields = [ElderProfile._meta.get_field(name) for name in _PROFILE_FIELDS]
+    profiles = (
+        ElderProfile.from_db(
+            connection.alias,
+            list(_PROFILE_FIELDS),
+            [f.to_python(v) for f, v in zip(fields, row, strict=True)],  # SQLite returns dates as text
+        )
+        for row in rows
+    )
+    return {p.user_id: p for p in profiles}
+
+
+def _links_statement(ends: set[int]) -> tuple[str, list[Any]]:
+    """Family links between any two of these users (either may be the elder)."""
+    marks, values = _among(ends)
+    sql = (
+        "SELECT e.user_id, l.family_user_id FROM people_familylink l JOIN people_elderprofile e"  # noqa: S608
+        f" ON e.id = l.elder_id WHERE e.user_id IN ({marks}) AND l.family_user_id IN ({marks})"
+    )
+    return sql, values + values
+
+
+_POLICY_SQL = (
+    "SELECT id, version, created_at FROM timebank_timebankpolicy WHERE effective_from <= %s"
+    " ORDER BY effective_from DESC, version DESC LIMIT 1"
+)
 _policies: dict[tuple[Any, ...], TimebankPolicy] = {}
 
 
-def _policy_in_force() -> TimebankPolicy:
+def _policy_statement() -> tuple[str, list[Any]]:
+    return _POLICY_SQL, [
+        connection.ops.adapt_datetimefield_value(clock.now())
+    ]  # SQLite compares naive UTC text
+
+
+def _policy(rows: list[tuple[Any, ...]]) -> TimebankPolicy:
     """The services' `_policy()`, with the row cached: versions are never edited, so (id, version, created)
     names one version for good; one small query per batch finds which is in force."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, version, created_at FROM timebank_timebankpolicy WHERE effective_from <= %s"
-            " ORDER BY effective_from DESC, version DESC LIMIT 1",
-            [connection.ops.adapt_datetimefield_value(clock.now())],  # SQLite compares naive UTC text
-        )
-        row = cursor.fetchone()
-    if row is None:
+    if not rows:
         return svc._policy()  # writes the default version 1 the first time
+    row = tuple(rows[0])
     policy = _policies.get(row)
     if policy is None:
         policy = _policies[row] = TimebankPolicy.objects.get(pk=row[0])
     return policy
 
 
-def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
-    from shiguang.people.models import ElderProfile, FamilyLink
+def _policy_in_force() -> TimebankPolicy:
+    with connection.cursor() as cursor:
+        cursor.execute(*_policy_statement())
+        return _policy(cursor.fetchall())
 
+
+def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
+    """Read and lock what the calls need, in two round trips. `policy` is the version expected in force
+    (what was last seen); the first round reads which one is, and if it is another, the caller loads again
+    with it (what is locked stays locked)."""
     user_ids: set[int] = set()
     holders: set[int] = set()  # users whose account is opened if needed
     payers: set[int] = set()  # receivers who pay for a service with their hours (looked up, never opened)
@@ -395,28 +478,48 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
             else:
                 need_priority = True
     keys = [a["key"] for a in (c.args for c in calls) if a.get("key")]
-    batch = _Batch(policy=policy, now=clock.now(), users=_users(user_ids), existing=_posted_under(keys))
-    if recipients:
-        # only what the recipient rule reads: no encrypted column is loaded (or decrypted) for it
-        rule_fields = ("id", "user_id", "community_id", "birth_date", "living_arrangement")
-        profiles = ElderProfile.objects.filter(user_id__in=recipients).only(*rule_fields)
-        batch.profiles = {p.user_id: p for p in profiles}
-        if policy.relatives_eligible:
-            ends = {u for pair in pairs for u in pair}
-            links = FamilyLink.objects.filter(elder__user_id__in=ends, family_user_id__in=ends).values_list(
-                "elder__user_id", "family_user_id"
-            )
-            batch.relatives = {frozenset(link) for link in links}
 
-    # People and community pools: locked in one statement. An account that does not exist yet is a stand-in
-    # (balance 0) until the flush opens it, so a refused call opens nothing.
-    wanted_people = [(AccountKind.PERSON, u) for u in holders | payers]
-    for account in _lock([*wanted_people, *((AccountKind.COMMUNITY_POOL, c) for c in communities)]):
+    # Round 1: the policy, the people, replayed keys, the recipient rule's facts, and the people, community
+    # pools (and the priority pool, for donations to it) locked in one statement in the global order.
+    first = bulk.Round()
+    q_policy = first.query(*_policy_statement())
+    q_users = first.query(*_users_statement(user_ids))
+    q_keys = first.query(*_posted_statement(keys)) if keys else None
+    q_profiles = first.query(*_profiles_statement(recipients)) if recipients else None
+    q_links = (
+        first.query(*_links_statement({u for pair in pairs for u in pair}))
+        if pairs and policy.relatives_eligible
+        else None
+    )
+    wanted = [(AccountKind.PERSON, u) for u in holders | payers]
+    wanted += [(AccountKind.COMMUNITY_POOL, c) for c in communities]
+    if need_priority:
+        wanted.append((AccountKind.PRIORITY_POOL,))
+    lock = _lock_statement(wanted)
+    q_lock = first.query(*lock) if lock else None
+    rows = first.run()
+    batch = _Batch(
+        policy=_policy(rows[q_policy]),
+        now=clock.now(),
+        users=_users(rows[q_users]),
+        existing=_posted_under(rows[q_keys]) if q_keys is not None else {},
+    )
+    if batch.policy is not policy:
+        return batch  # not planned with: the caller loads again with this version
+    if q_profiles is not None:
+        batch.profiles = _profiles(rows[q_profiles])
+    if q_links is not None:
+        batch.relatives = {frozenset(link) for link in rows[q_links]}
+    # An account that does not exist yet is a stand-in (balance 0) until the flush opens it, so a refused
+    # call opens nothing.
+    for account in svc._accounts(rows[q_lock]) if q_lock is not None else []:
         if account.kind == AccountKind.PERSON and account.user_id is not None:
             account.user = batch.users[account.user_id]
             batch.person[account.user_id] = account
-        elif account.community_id is not None:
+        elif account.kind == AccountKind.COMMUNITY_POOL and account.community_id is not None:
             batch.community_pool[account.community_id] = account
+        elif account.kind == AccountKind.PRIORITY_POOL:
+            batch.priority_pool = account
     for u in sorted(holders - set(batch.person)):
         if u in batch.users:
             batch.person[u] = Account(
@@ -428,8 +531,10 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
     for c in sorted(communities - set(batch.community_pool)):
         batch.community_pool[c] = Account(kind=AccountKind.COMMUNITY_POOL, community_id=c, min_balance=0)
 
-    # The priority pool sorts after everything above: lock it only when a call may need it (a donation to it,
-    # or credits that could lift someone above the cap).
+    # Round 2: the priority pool if credits could lift someone above the cap (it sorts after everything
+    # above); the issuance and redemption shards, last and by id (left to the posting trigger they would be
+    # taken in posting order, which two concurrent batches need not share); ids for the transactions; a free
+    # audit chain.
     incoming: dict[int, int] = defaultdict(int)
     for call in calls:
         a = call.args
@@ -437,34 +542,44 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
             incoming[a["provider"]] += int(a["minutes"] * svc.MAX_WEIGHT)
         elif call.op == TRANSFER and a["recipient"] in batch.person and isinstance(a["minutes"], int):
             incoming[a["recipient"]] += a["minutes"]
-    if need_priority or any(
-        batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items()
+    second = bulk.Round()
+    q_priority = None
+    if batch.priority_pool is None and (
+        need_priority
+        or any(batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items())
     ):
-        locked = _lock([(AccountKind.PRIORITY_POOL,)])
-        batch.priority_pool = next(iter(locked), None) or Account(
-            kind=AccountKind.PRIORITY_POOL, min_balance=0
-        )
-
-    # Issuance and redemption shards, locked last and by id: a batch posts to many of them, and left to the
-    # posting trigger they would be taken in posting order, which two concurrent batches need not share.
-    wanted: set[tuple[str, int]] = set()
+        q_priority = second.query(*_lock_statement([(AccountKind.PRIORITY_POOL,)]))  # type: ignore[misc]
+    shards: set[tuple[str, int]] = set()
     for call in calls:
         if call.op != SERVICE:
             continue
         earner = batch.person.get(call.args["provider"])
         if earner is not None:
-            wanted.add((AccountKind.ISSUANCE, _shard_of(earner)))
+            shards.add((AccountKind.ISSUANCE, _shard_of(earner)))
         payer = batch.person.get(call.args["receiver"]) if on_service else None
         if payer is not None and payer.id is not None:
-            wanted.add((AccountKind.REDEMPTION, _shard_of(payer)))
-    if wanted:
-        batch.shards = {
-            (a.kind, a.shard): a for a in _lock((kind, policy.pk, shard) for kind, shard in wanted)
-        }
-        for kind, shard in wanted - set(batch.shards):
-            batch.shards[(kind, shard)] = Account(
-                kind=kind, policy=policy, shard=shard, min_balance=None if kind == AccountKind.ISSUANCE else 0
-            )
+            shards.add((AccountKind.REDEMPTION, _shard_of(payer)))
+    q_shards = (
+        second.query(*_lock_statement((kind, policy.pk, shard) for kind, shard in shards))  # type: ignore[misc]
+        if shards
+        else None
+    )
+    most = sum(2 if call.op == SERVICE and on_service else 1 for call in calls)  # a service may redeem too
+    q_ids = second.query(*svc._transaction_ids_sql(most))
+    q_head = second.query(*audit.claim_statement())
+    rows = second.run()
+    if q_priority is not None:
+        batch.priority_pool = next(iter(svc._accounts(rows[q_priority])), None) or Account(
+            kind=AccountKind.PRIORITY_POOL, min_balance=0
+        )
+    if q_shards is not None:
+        batch.shards = {(a.kind, a.shard): a for a in svc._accounts(rows[q_shards])}
+    for kind, shard in shards - set(batch.shards):
+        batch.shards[(kind, shard)] = Account(
+            kind=kind, policy=policy, shard=shard, min_balance=None if kind == AccountKind.ISSUANCE else 0
+        )
+    batch.ids = svc._transaction_ids_from(rows[q_ids], most)
+    batch.head = audit.claimed(rows[q_head])
     return batch
 
 
@@ -509,7 +624,7 @@ def _service(b: _Batch, call: Call) -> LedgerTransaction:
         amount=amount,
         **common,
     )
-    link = svc._link("timebank:mine")
+    link = b.mine
     b.notify(
         provider,
         "timebank.earned",
@@ -524,7 +639,7 @@ def _service(b: _Batch, call: Call) -> LedgerTransaction:
     before = selectors.star_level_for_minutes(earned_before, policy.thresholds)
     after = selectors.star_level_for_minutes(earned_before + amount, policy.thresholds)
     if after > before:
-        b.notify(provider, "timebank.star", {"stars": after}, key=f"star:{provider.pk}:{after}")
+        b.notify(provider, "timebank.star", {"stars": after}, key=f"star:{provider.pk}:{after}", once=True)
     if payer is not None:
         floor = svc._floor_for(payer, policy, spending=True) or 0
         paid = min(amount, max(0, payer.balance - floor))
@@ -617,7 +732,7 @@ def _transfer(b: _Batch, call: Call) -> LedgerTransaction:
         {"hours": svc.hours_label(minutes), "sender": str(sender)},
         key="received:{txn}",
         txn=txn,
-        link=svc._link("timebank:mine"),
+        link=b.mine,
     )
     b.record(
         "timebank.transfer.made",
@@ -677,15 +792,22 @@ def _donation(b: _Batch, call: Call) -> LedgerTransaction:
 _PLANNERS = {SERVICE: _service, TRANSFER: _transfer, DONATION: _donation}
 
 
+_expected_policy: list[TimebankPolicy] = []  # the version the last batch found in force
+
+
 def apply(calls: list[Call]) -> list[Outcome]:
     """Plan and write the calls in the caller's transaction; one Outcome per call, in order. A DomainError of
     one call is its outcome; a database error (e.g. an idempotency key committed concurrently) propagates,
     and the caller retries the calls one by one (`apply_one`)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batch.apply() must run inside a transaction")
-    policy = _policy_in_force()
-    for attempt in (1, 2):
+    policy = _expected_policy[0] if _expected_policy else _policy_in_force()
+    for _attempt in range(3):
         batch = _load(calls, policy)
+        if batch.policy is not policy:  # another version came into force: load for it
+            policy = batch.policy
+            _expected_policy[:] = [policy]
+            continue
         outcomes = []
         for call in calls:
             with translation.override(call.lang or translation.get_language()):
@@ -698,11 +820,10 @@ def apply(calls: list[Call]) -> list[Outcome]:
         try:
             batch.flush()
         except _Replan:
-            if attempt == 2:
-                raise
             continue
-        break
-    return outcomes
+        _expected_policy[:] = [policy]
+        return outcomes
+    raise RuntimeError("batch.apply(): the accounts or the policy kept changing under the batch")
 
 
 def apply_one(call: Call) -> Outcome:

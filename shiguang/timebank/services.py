@@ -210,13 +210,19 @@ def _lock_where(where: str, params: list[Any]) -> list[Account]:
     """SELECT ... FOR UPDATE the accounts matching `where` (SQL built by the caller from constants; values
     are parameters) in the global order, in one statement. Raw SQL: it runs for every ledger write, and
     compiling the equivalent ORM query cost more than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(where), params)
+        return _accounts(cursor.fetchall())
+
+
+def _lock_sql(where: str) -> str:
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in Account._meta.concrete_fields)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: one writer at a time
-    sql = f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {_LOCK_RANK}, id{lock}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    return f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {_LOCK_RANK}, id{lock}"  # noqa: S608
+
+
+def _accounts(rows: list[tuple[Any, ...]]) -> list[Account]:
     return [Account.from_db(connection.alias, _ACCOUNT_FIELDS, row) for row in rows]
 
 
@@ -249,20 +255,28 @@ def _transaction_ids(n: int) -> list[int]:
     """Transactions are written after their postings, so their ids are taken first: from the sequence on
     PostgreSQL; on SQLite the writer holds the database write lock, so the next numbers are free."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))"
-                " FROM generate_series(1, %s)",
-                [n],
-            )
-            return [int(row[0]) for row in cursor.fetchall()]
-        cursor.execute(
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence"
-            " WHERE name = 'timebank_ledgertransaction'), 0),"
-            " COALESCE((SELECT MAX(id) FROM timebank_ledgertransaction), 0)) + 1"
+        cursor.execute(*_transaction_ids_sql(n))
+        return _transaction_ids_from(cursor.fetchall(), n)
+
+
+def _transaction_ids_sql(n: int) -> tuple[str, list[Any]]:
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT nextval(pg_get_serial_sequence('timebank_ledgertransaction', 'id'))"
+            " FROM generate_series(1, %s)",
+            [n],
         )
-        first = int(cursor.fetchone()[0])
-    return list(range(first, first + n))
+    return (
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'timebank_ledgertransaction'), 0),"
+        " COALESCE((SELECT MAX(id) FROM timebank_ledgertransaction), 0)) + 1",
+        [],
+    )
+
+
+def _transaction_ids_from(rows: list[tuple[Any, ...]], n: int) -> list[int]:
+    if connection.vendor == "postgresql":
+        return [int(row[0]) for row in rows]
+    return list(range(int(rows[0][0]), int(rows[0][0]) + n))
 
 
 def _checked(

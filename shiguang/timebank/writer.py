@@ -199,13 +199,14 @@ def submit(call: batch.Call) -> batch.Outcome | None:
     call_id = uuid.uuid4().hex
     reply = f"{prefix}:reply:{call_id}"
     payload = encode_call(call_id, call, deadline=time.time() + WAIT_SECONDS)
-    try:
-        client.rpush(prefix + ":calls", payload)
-        queued = True
+    try:  # one round trip: queue the call and wait for its answer
+        pipe = client.pipeline(transaction=False)
+        pipe.rpush(prefix + ":calls", payload)
+        pipe.blpop([reply], timeout=WAIT_SECONDS)
+        _length, answer = pipe.execute()
     except redis.RedisError:  # it may or may not be on the list now: settle it as for a late answer below
-        queued = False
+        answer = None
     try:
-        answer = client.blpop([reply], timeout=WAIT_SECONDS) if queued else None
         if answer is None:
             if client.lrem(prefix + ":calls", 1, payload):
                 return None  # never taken

@@ -295,10 +295,14 @@ def test_a_call_redis_may_have_dropped_is_never_applied_twice(
     monkeypatch.setattr(writer, "WAIT_SECONDS", 0.1)
     monkeypatch.setattr(writer, "LATE_SECONDS", 0.2)
 
-    def lost(*args: Any, **kwargs: Any) -> None:
-        raise redis.TimeoutError("sent, but no reply")
+    class Lost:  # the pipeline that queues the call: sent, but no reply
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
 
-    monkeypatch.setattr(writer._client(), "rpush", lost)
+        def execute(self) -> None:
+            raise redis.TimeoutError("sent, but no reply")
+
+    monkeypatch.setattr(writer._client(), "pipeline", lambda **kwargs: Lost())
     # Not on the list, and no answer: a writer may have taken it, so the caller must not apply it itself.
     with pytest.raises(writer.WriterUnavailable):
         writer.submit(transfer(volunteer_a.user, elder_b.user, 20))

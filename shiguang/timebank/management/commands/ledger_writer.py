@@ -31,10 +31,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         stats = {"calls": 0, "batches": 0, "since": time.monotonic()}
+        total = {"calls": 0, "batches": 0}
 
         def on_batch(n: int) -> None:  # from several threads: the counts are a log line, not accounting
             stats["calls"] += n
             stats["batches"] += 1
+            total["calls"] += n
+            total["batches"] += 1
             if time.monotonic() - stats["since"] >= 60:
                 self.stdout.write(
                     f"ledger writer: {stats['calls']} calls in {stats['batches']} batches in the last minute"
@@ -43,4 +46,4 @@ class Command(BaseCommand):
 
         self.stdout.write("ledger writer running")
         writer.serve(lambda: stopping["flag"], threads=max(1, options["threads"]), on_batch=on_batch)
-        self.stdout.write("ledger writer stopped")
+        self.stdout.write(f"ledger writer stopped: {total['calls']} calls in {total['batches']} batches")
