@@ -301,6 +301,22 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def servers_cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the PostgreSQL and Redis server processes on this machine (/proc; processes
+    that exited in between are missed, so this is a floor)."""
+    used: collections.Counter[str] = collections.Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        if name in ("postgres", "redis-server"):
+            fields = text.rsplit(")", 1)[1].split()
+            used[name] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return dict(used)
+
+
 def process_cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -424,12 +440,15 @@ def run_phase(
         start.wait(timeout=600)
         began = time.monotonic()
         busy0 = machine_busy_seconds()
+        servers0 = servers_cpu_seconds()
         lw0 = process_cpu_seconds(ledger_writer.pid) if ledger_writer else 0.0
         if sample:
             thread.start()
         results = [out.get(timeout=seconds + 300) for _ in procs]
         elapsed = time.monotonic() - began
         busy = machine_busy_seconds() - busy0
+        servers = collections.Counter(servers_cpu_seconds())
+        servers.subtract(servers0)
         lw = (process_cpu_seconds(ledger_writer.pid) - lw0) if ledger_writer else 0.0
     except BaseException:
         ready.abort()
@@ -478,6 +497,8 @@ def run_phase(
         "client_cpu_ms_per_tx": per_tx(cpu["client"]),
         "server_cpu_ms_per_tx": per_tx(cpu["server"]),
         "ledger_writer_cpu_ms_per_tx": per_tx(lw) if group else None,
+        "postgres_cpu_ms_per_tx": per_tx(servers["postgres"]),
+        "redis_cpu_ms_per_tx": per_tx(servers["redis-server"]),
         "mean_batch": mean_batch,
     }
 
@@ -543,7 +564,8 @@ def main() -> int:
             f"main: {main_phase['cpu_ms_per_tx']} ms CPU per transaction on the machine "
             f"(writers {main_phase['client_cpu_ms_per_tx']}, their PostgreSQL backends "
             f"{main_phase['server_cpu_ms_per_tx']}, "
-            f"ledger writer {main_phase['ledger_writer_cpu_ms_per_tx']}); "
+            f"ledger writer {main_phase['ledger_writer_cpu_ms_per_tx']}, "
+            f"PostgreSQL {main_phase['postgres_cpu_ms_per_tx']}, Redis {main_phase['redis_cpu_ms_per_tx']}); "
             f"{main_phase['mean_batch']} calls per batch"
         )
         log(
@@ -582,6 +604,8 @@ def main() -> int:
         "client_cpu_ms_per_tx": main_phase["client_cpu_ms_per_tx"],
         "server_cpu_ms_per_tx": main_phase["server_cpu_ms_per_tx"],
         "ledger_writer_cpu_ms_per_tx": main_phase["ledger_writer_cpu_ms_per_tx"],
+        "postgres_cpu_ms_per_tx": main_phase["postgres_cpu_ms_per_tx"],
+        "redis_cpu_ms_per_tx": main_phase["redis_cpu_ms_per_tx"],
         "mean_batch": main_phase["mean_batch"],
         "baseline_cpu_ms_per_tx": baseline["cpu_ms_per_tx"],
         "load_average_1m": round(os.getloadavg()[0], 2),

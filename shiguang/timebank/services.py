@@ -39,6 +39,7 @@ from shiguang.timebank.choices import (
     RedeemMode,
     TransactionKind,
 )
+from shiguang.timebank.migrations._ledger_sql import LOCK_RANK
 from shiguang.timebank.models import (
     DEFAULT_STAR_THRESHOLDS,
     DEFAULT_WEIGHTS,
@@ -189,10 +190,7 @@ def _system_account(kind: str, policy: TimebankPolicy, shard_of: int) -> Account
 
 
 # The global lock order: people 0, community pools 1, the priority pool 2, system accounts 3; by id within.
-_LOCK_RANK = (
-    "CASE kind WHEN 'community_pool' THEN 1 WHEN 'priority_pool' THEN 2"
-    " WHEN 'issuance' THEN 3 WHEN 'redemption' THEN 3 ELSE 0 END"
-)
+_LOCK_RANK = LOCK_RANK
 _ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
 
 

@@ -22,6 +22,12 @@ violation.
 """
 
 IMMUTABLE_MESSAGE = "timebank ledger rows are immutable; post a reversing transaction instead"
+# The global lock order of accounts (services._LOCK_RANK): people 0, community pools 1, the priority pool 2,
+# system accounts 3; by id within.
+LOCK_RANK = (
+    "CASE kind WHEN 'community_pool' THEN 1 WHEN 'priority_pool' THEN 2"
+    " WHEN 'issuance' THEN 3 WHEN 'redemption' THEN 3 ELSE 0 END"
+)
 
 SQLITE_UP = [
     # 1. immutability
@@ -208,6 +214,69 @@ PG_DOWN = [
     "DROP FUNCTION IF EXISTS timebank_refuse_change();",
 ]
 
+# Migration 0003 (PostgreSQL): the same rules 2 and 3 with statement-level triggers over transition tables, so
+# a many-row INSERT (the group commit writes a batch's postings and transaction rows in one statement each)
+# applies each account's total once and checks every new transaction with one query, instead of running a
+# PL/pgSQL function per row. The deferred per-posting re-check at COMMIT (constraint triggers are row-level
+# only) and everything else stay as above.
+PG_STATEMENT_LEVEL_UP = [
+    "DROP TRIGGER IF EXISTS timebank_posting_apply ON timebank_posting;",
+    "DROP FUNCTION IF EXISTS timebank_posting_apply();",
+    f"""CREATE OR REPLACE FUNCTION timebank_postings_apply() RETURNS trigger AS $$
+        DECLARE sealed bigint; accounts integer; applied integer;
+        BEGIN
+          SELECT n.transaction_id INTO sealed
+            FROM new_postings n JOIN timebank_ledgertransaction t ON t.id = n.transaction_id LIMIT 1;
+          IF FOUND THEN
+            RAISE EXCEPTION 'timebank transaction % is sealed: postings cannot be added to it', sealed
+              USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          -- rows the writer has not locked yet (system shards) are taken in the global order
+          PERFORM 1 FROM timebank_account WHERE id IN (SELECT account_id FROM new_postings)
+            ORDER BY {LOCK_RANK}, id FOR UPDATE;
+          UPDATE timebank_account a
+             SET balance = a.balance + t.total, earned = a.earned + t.earned, last_posting_id = t.last
+            FROM (SELECT account_id, SUM(amount) AS total,
+                         SUM(CASE WHEN kind = 'earn' THEN amount ELSE 0 END) AS earned, MAX(id) AS last
+                    FROM new_postings GROUP BY account_id) t
+           WHERE a.id = t.account_id;
+          GET DIAGNOSTICS applied = ROW_COUNT;
+          SELECT COUNT(DISTINCT account_id) INTO accounts FROM new_postings;
+          IF applied <> accounts THEN
+            RAISE EXCEPTION 'timebank posting to an unknown account' USING ERRCODE = 'foreign_key_violation';
+          END IF;
+          RETURN NULL;
+        END; $$ LANGUAGE plpgsql;""",  # noqa: S608 (LOCK_RANK is a constant)
+    """CREATE TRIGGER timebank_postings_apply AFTER INSERT ON timebank_posting
+        REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION timebank_postings_apply();""",
+    "DROP TRIGGER IF EXISTS timebank_txn_balanced ON timebank_ledgertransaction;",
+    "DROP FUNCTION IF EXISTS timebank_txn_balanced();",
+    """CREATE OR REPLACE FUNCTION timebank_txns_balanced() RETURNS trigger AS $$
+        DECLARE bad record;
+        BEGIN
+          SELECT t.id, t.posting_count, COALESCE(p.n, 0) AS n, COALESCE(p.total, 0) AS total INTO bad
+            FROM new_txns t
+            LEFT JOIN LATERAL (SELECT COUNT(*) AS n, SUM(amount) AS total
+                                 FROM timebank_posting WHERE transaction_id = t.id) p ON true
+           WHERE COALESCE(p.n, 0) < 2 OR p.n <> t.posting_count OR COALESCE(p.total, 0) <> 0
+           LIMIT 1;
+          IF FOUND THEN
+            RAISE EXCEPTION 'timebank transaction % does not balance (% postings, declared %, sum %)',
+              bad.id, bad.n, bad.posting_count, bad.total USING ERRCODE = 'integrity_constraint_violation';
+          END IF;
+          RETURN NULL;
+        END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER timebank_txns_balanced AFTER INSERT ON timebank_ledgertransaction
+        REFERENCING NEW TABLE AS new_txns FOR EACH STATEMENT EXECUTE FUNCTION timebank_txns_balanced();""",
+]
+PG_STATEMENT_LEVEL_DOWN = [
+    "DROP TRIGGER IF EXISTS timebank_postings_apply ON timebank_posting;",
+    "DROP FUNCTION IF EXISTS timebank_postings_apply();",
+    "DROP TRIGGER IF EXISTS timebank_txns_balanced ON timebank_ledgertransaction;",
+    "DROP FUNCTION IF EXISTS timebank_txns_balanced();",
+    *(sql for sql in PG_UP if "timebank_posting_apply" in sql or "timebank_txn_balanced" in sql),
+]
+
 
 def install(schema_editor) -> None:  # type: ignore[no-untyped-def]
     statements = PG_UP if schema_editor.connection.vendor == "postgresql" else SQLITE_UP
@@ -219,3 +288,15 @@ def uninstall(schema_editor) -> None:  # type: ignore[no-untyped-def]
     statements = PG_DOWN if schema_editor.connection.vendor == "postgresql" else SQLITE_DOWN
     for sql in statements:
         schema_editor.execute(sql, params=None)
+
+
+def install_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in PG_STATEMENT_LEVEL_UP:
+            schema_editor.execute(sql, params=None)
+
+
+def uninstall_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in PG_STATEMENT_LEVEL_DOWN:
+            schema_editor.execute(sql, params=None)
