@@ -347,6 +347,29 @@ def start_ledger_writer(url: str, redis_url: str, threads: int = 1) -> Any:
     raise RuntimeError("the ledger writer did not start")
 
 
+def _waiting_on(query: str) -> str:
+    """What a statement waiting on a lock is after, from its text. The ledger writer sends several
+    statements at once (a bulk.Round): its first statement names the round."""
+    text = query.lower().split(";\n", 1)[0]
+    if "timebank_timebankpolicy" in text:
+        return "people and pool rows (load round)"
+    if "nextval" in query.lower() and ("nextval" in text or "timebank_account" in text):
+        return "priority pool or issuance shards (lock round)"
+    if text.startswith(('insert into "timebank_posting"', "update timebank_account set min_balance")):
+        return "rows the writes touch (write round)"
+    if "core_audithead" in text:
+        return "audit head row"
+    if "timebank_account" in text:
+        return "ledger account row"
+    if "timebank_posting" in text:
+        return "system account row (posting trigger)"
+    if "timebank_ledgertransaction" in text:
+        return "idempotency key"
+    if "notify_notification" in text:
+        return "notification dedupe key"
+    return "other"
+
+
 def run_phase(
     url: str,
     seed_data: dict[str, Any],
@@ -409,19 +432,7 @@ def run_phase(
                 for wait_type, wait_event, query in rows:
                     samples[0] += 1
                     if wait_type == "Lock":
-                        target = "other"
-                        text = (query or "").lower()
-                        if "core_audithead" in text:
-                            target = "audit head row"
-                        elif "timebank_account" in text:
-                            target = "ledger account row"
-                        elif "timebank_posting" in text:
-                            target = "system account row (posting trigger)"
-                        elif "timebank_ledgertransaction" in text:
-                            target = "idempotency key"
-                        elif "notify_notification" in text:
-                            target = "notification dedupe key"
-                        waits[f"{wait_event}:{target}"] += 1
+                        waits[f"{wait_event}:{_waiting_on(query or '')}"] += 1
                 time.sleep(0.05)
 
     try:

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+from django.db.models.fields import NOT_PROVIDED
 
 _SQL_CACHE: dict[tuple[Any, ...], str] = {}
 
@@ -153,12 +154,21 @@ class Round:
         ignore_conflicts: bool = False,
     ) -> None:
         """Rows (tuples of Python values in the order of `columns`, which are attnames); the columns left out
-        take their database defaults. `ignore_conflicts`: a row that breaks a unique constraint is skipped."""
+        (but the id) take the model's defaults, as `bulk_create` would give them. `ignore_conflicts`: a row
+        that breaks a unique constraint is skipped."""
         if not rows:
             return
         fields = [model._meta.get_field(name) for name in columns]
         assert all(f.attname == name for f, name in zip(fields, columns, strict=True)), "columns are attnames"
         if connection.vendor == "postgresql":
+            left_out = [
+                f
+                for f in model._meta.concrete_fields
+                if not f.primary_key and f.attname not in columns and f.db_default is NOT_PROVIDED
+            ]
+            if left_out:
+                fields += left_out
+                rows = [[*row, *(f.get_default() for f in left_out)] for row in rows]
             payload = json.dumps([list(row) for row in rows], default=_plain, ensure_ascii=False)
             self._steps.append(("execute", _json_insert_sql(model, fields, ignore_conflicts), [payload]))
         else:

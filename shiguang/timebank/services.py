@@ -102,7 +102,13 @@ def _text(value: Any, field: str, *, required: bool, limit: int = MAX_NOTE_LENGT
         raise ValidationFailed(fields={field: [_("请填写此项。")]})
     if len(text) > limit:
         raise ValidationFailed(fields={field: [_("最多 %(n)s 个字。") % {"n": limit}]})
+    _storable(text, field)
     return text
+
+
+def _storable(text: str, field: str) -> None:
+    if "\x00" in text:  # PostgreSQL cannot store it: refuse it here, not with a database error
+        raise ValidationFailed(fields={field: [_("含有无法保存的字符。")]})
 
 
 def _key(value: Any, field: str = "idempotency_key", *, required: bool = True) -> str | None:
@@ -112,6 +118,7 @@ def _key(value: Any, field: str = "idempotency_key", *, required: bool = True) -
         raise ValidationFailed(fields={field: [_("缺少幂等键。")]})
     if len(value) > MAX_KEY_LENGTH:
         raise ValidationFailed(fields={field: [_("幂等键过长（最多200个字符）。")]})
+    _storable(value, field)
     return value.strip()
 
 

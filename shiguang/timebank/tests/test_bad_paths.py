@@ -138,6 +138,26 @@ def test_negative_or_absurd_transfer(post, volunteer_a, elder_b, minutes):
         )
 
 
+def test_text_the_database_cannot_store_is_refused(post, volunteer_a, elder_b):
+    """A NUL character cannot be stored by PostgreSQL: a clear 422, not a database error."""
+    post(volunteer_a.user, 60)
+    me = volunteer_a.user
+    with refused(ValidationFailed, message="无法保存"):
+        services.transfer(actor=me, sender=me, recipient=elder_b.user, minutes=5, note="a\x00b")
+    with refused(ValidationFailed, message="无法保存"):
+        services.donate(actor=me, sender=me, pool="priority", minutes=5, idempotency_key="k\x00")
+    with refused(ValidationFailed, message="无法保存"):
+        services.post_service(
+            actor=elder_b.user,
+            idempotency_key="k2",
+            provider=me,
+            receiver=elder_b.user,
+            minutes=30,
+            category="companionship",
+            source="\x00",
+        )
+
+
 def test_nobody_moves_someone_elses_hours(
     post, volunteer_a, volunteer_b, family_a, elder_a, elder_b, worker_b
 ):

@@ -1,0 +1,90 @@
+"""core.bulk.Round: statements sent together, in order; rows as JSON keep their types and precision."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from shiguang.core import audit, bulk
+from shiguang.core.audit import verify_chain
+from shiguang.core.models import AuditEvent
+from shiguang.notify.models import Notification
+
+COLUMNS = ["recipient_id", "template", "data", "link", "dedupe_key", "next_attempt_at", "claimed_until"]
+MOMENT = dt.datetime(2026, 11, 30, 9, 15, 7, 123456, tzinfo=dt.UTC)
+
+
+def _row(user, key, data=None):
+    return [user.pk, "t.round", data if data is not None else {"名": "值", "n": 1}, "/x", key, MOMENT, None]
+
+
+def _count(user):
+    return ("SELECT COUNT(*) FROM notify_notification WHERE recipient_id = %s", [user.pk])
+
+
+def test_a_round_runs_its_statements_in_order_and_returns_each_querys_rows(db, elder_a):
+    user = elder_a.user
+    with transaction.atomic():
+        r = bulk.Round()
+        before = r.query(*_count(user))
+        r.insert(Notification, COLUMNS, [_row(user, "k1"), _row(user, "k2", {"nested": [1, None]})])
+        r.execute("UPDATE notify_notification SET link = %s WHERE dedupe_key = %s", ["/y", "k2"])
+        after = r.query(*_count(user))
+        rows = r.run()
+    assert rows[before] == [(0,)] and rows[after] == [(2,)]
+    first, second = Notification.objects.filter(recipient=user).order_by("id")
+    assert (first.dedupe_key, second.dedupe_key) == ("k1", "k2")  # ids follow the list's order
+    assert first.next_attempt_at == MOMENT  # microseconds kept
+    assert first.claimed_until is None  # SQL NULL, not a JSON null
+    assert first.data == {"名": "值", "n": 1} and second.data == {"nested": [1, None]}
+    assert second.link == "/y"
+    assert (
+        first.status == "pending" and first.created_at is not None
+    )  # columns left out: the model's defaults
+    assert bulk.Round().run() == []
+
+
+def test_a_round_can_skip_conflicting_rows_or_fail_on_them(db, elder_a):
+    user = elder_a.user
+    with transaction.atomic():
+        r = bulk.Round()
+        r.insert(Notification, COLUMNS, [_row(user, "same")])
+        r.run()
+        r.insert(Notification, COLUMNS, [_row(user, "same"), _row(user, "new")], ignore_conflicts=True)
+        r.run()
+    assert sorted(Notification.objects.filter(recipient=user).values_list("dedupe_key", flat=True)) == [
+        "new",
+        "same",
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        r = bulk.Round()
+        r.insert(Notification, COLUMNS, [_row(user, "same")])
+        r.run()
+
+
+def test_audit_events_appended_in_a_round_keep_the_chain(db, elder_a):
+    with transaction.atomic():
+        audit.record("round.before")
+        r = bulk.Round()
+        claim = r.query(*audit.claim_statement())
+        head = audit.claimed(r.run()[claim])
+        writes = bulk.Round()
+        audit.append([audit.Entry("round.1", data={"i": 1}), audit.Entry("round.2")], head, into=writes)
+        writes.run()
+        audit.record("round.after")
+    codes = list(
+        AuditEvent.objects.filter(code__startswith="round.").order_by("id").values_list("code", flat=True)
+    )
+    assert codes == ["round.before", "round.1", "round.2", "round.after"]
+    assert verify_chain().ok
+
+
+def test_a_claim_without_a_free_head_takes_one_the_slow_way(db):
+    with transaction.atomic():
+        head = audit.claimed([])  # what the claim statement returns when every head is busy or none exists
+        writes = bulk.Round()
+        audit.append([audit.Entry("round.slow")], head, into=writes)
+        writes.run()
+    assert verify_chain().ok
