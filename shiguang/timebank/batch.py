@@ -184,7 +184,8 @@ class _Batch:
         )
         if stand_ins:
             _open(stand_ins)
-        for txn, number in zip(self.txns, self.ids, strict=False):  # `ids` has room for every txn
+        assert len(self.ids) >= len(self.txns), "the load reserves ids for every transaction"
+        for txn, number in zip(self.txns, self.ids, strict=False):
             txn.id = number
         for txn, other in self.related:
             txn.related_id = other.id
