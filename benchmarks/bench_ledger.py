@@ -4,22 +4,24 @@
 Creates a scratch database (`bench_ledger` by default; dropped at the end), migrates it, seeds volunteers
 (with a float of hours) and priority elders, then runs the same workload — 60 % confirmed services
 (post_service), 25 % transfers to an eligible elder, 15 % donations to a pool; every call a full service
-with its audit event — in three phases:
+with its audit event and notifications — in two phases:
 
-  baseline   1 writer                       (--baseline-seconds, default 8)
-  main       --writers writers (default 16)  (--seconds, default 20)
-  diagnosis  the same writers with core.audit.record replaced by a no-op (--diagnosis-seconds, default 6),
-             to measure what the single audit hash-chain head row costs. Diagnosis only: production code
-             never skips the audit trail.
+  baseline   --writers writers, each call its own database transaction, no ledger writer
+             (--baseline-seconds, default 8)
+  main       the same writers through `manage.py ledger_writer` (group commit; --writer-threads, default 1)
+             (--seconds, default 20)
 
-After each phase `verify_ledger` recomputes every transaction and balance; violations are summed. While the
-main phase runs, pg_stat_activity is sampled to see what the writers wait on. Progress goes to stderr; the
-last stdout line is one JSON object:
+After each phase `verify_ledger` recomputes every transaction and balance; violations are summed, and the
+audit chains are verified at the end. While a phase runs, pg_stat_activity is sampled to see what waits on a
+lock; CPU is read from /proc (the whole machine, the writer processes, the ledger writer, the PostgreSQL and
+Redis servers) and divided by the committed transactions. Progress goes to stderr; the last stdout line is one
+JSON object:
 
-  {"writers", "transactions", "tps", "violations", "baseline_writers", "baseline_transactions",
-   "baseline_tps", "speedup", "no_audit_tps", "lock_wait_share", "top_wait", ...}
+  {"writers", "transactions", "tps", "violations", "baseline_tps", "speedup", "lock_wait_share",
+   "cpu_ms_per_tx", "client_cpu_ms_per_tx", "ledger_writer_cpu_ms_per_tx", "postgres_cpu_ms_per_tx",
+   "mean_batch", ...}
 
-    .venv/bin/python benchmarks/bench_ledger.py [--writers 16] [--seconds 20] [--pg postgres://...]
+    .venv/bin/python benchmarks/bench_ledger.py [--writers 16] [--seconds 20] [--writer-threads 1]
 """
 
 from __future__ import annotations

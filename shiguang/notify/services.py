@@ -80,7 +80,7 @@ def enqueue_many(notes: list[Notification], *, fresh: bool = False, into: bulk.R
             ignore_conflicts=not fresh,
         )
     else:
-        bulk.insert(notes, ignore_conflicts=True)
+        bulk.insert(notes, ignore_conflicts=not fresh)
     if getattr(settings, "NOTIFY_DELIVER_ON_COMMIT", False):
         keys = [n.dedupe_key for n in notes if n.dedupe_key]
         known = [n.pk for n in notes if not n.dedupe_key and n.pk]

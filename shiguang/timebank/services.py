@@ -196,8 +196,6 @@ def _system_account(kind: str, policy: TimebankPolicy, shard_of: int) -> Account
     )
 
 
-# The global lock order: people 0, community pools 1, the priority pool 2, system accounts 3; by id within.
-_LOCK_RANK = LOCK_RANK
 _ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
 
 
@@ -224,7 +222,7 @@ def _lock_sql(where: str) -> str:
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in Account._meta.concrete_fields)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: one writer at a time
-    return f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {_LOCK_RANK}, id{lock}"  # noqa: S608
+    return f"SELECT {columns} FROM timebank_account WHERE {where} ORDER BY {LOCK_RANK}, id{lock}"  # noqa: S608
 
 
 def _accounts(rows: list[tuple[Any, ...]]) -> list[Account]:

@@ -22,7 +22,7 @@ violation.
 """
 
 IMMUTABLE_MESSAGE = "timebank ledger rows are immutable; post a reversing transaction instead"
-# The global lock order of accounts (services._LOCK_RANK): people 0, community pools 1, the priority pool 2,
+# The global lock order of accounts (services, batch, the posting trigger): people 0, community pools 1, the priority pool 2,
 # system accounts 3; by id within.
 LOCK_RANK = (
     "CASE kind WHEN 'community_pool' THEN 1 WHEN 'priority_pool' THEN 2"
