@@ -91,6 +91,12 @@ def insert(objs: Sequence[models.Model], *, with_pk: bool = False, ignore_confli
         obj._state.db = connection.alias
 
 
+def concrete_fields(model: type[models.Model], attnames: Sequence[str]) -> list[models.Field[Any, Any]]:
+    """The model's concrete fields with these attnames (e.g. "recipient_id"), in that order."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return [by_attname[name] for name in attnames]
+
+
 # --- rounds ------------------------------------------------------------------------------------------------
 
 
@@ -158,8 +164,7 @@ class Round:
         that breaks a unique constraint is skipped."""
         if not rows:
             return
-        fields = [model._meta.get_field(name) for name in columns]
-        assert all(f.attname == name for f, name in zip(fields, columns, strict=True)), "columns are attnames"
+        fields = concrete_fields(model, columns)
         if connection.vendor == "postgresql":
             left_out = [
                 f

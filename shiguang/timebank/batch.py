@@ -255,15 +255,12 @@ def _identity(account: Account) -> tuple[Any, ...]:
 
 def _lock(identities: Iterable[tuple[Any, ...]]) -> list[Account]:
     """Lock the accounts with these identities (`_identity`) in one statement, in the global order."""
-    statement = _lock_statement(identities)
-    if statement is None:
-        return []
     with connection.cursor() as cursor:
-        cursor.execute(*statement)
+        cursor.execute(*_lock_statement(identities))
         return svc._accounts(cursor.fetchall())
 
 
-def _lock_statement(identities: Iterable[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
+def _lock_statement(identities: Iterable[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     people, pools, priority = set(), set(), False
     system: dict[tuple[str, int], set[int]] = defaultdict(set)
     for kind, *rest in identities:
@@ -294,7 +291,8 @@ def _lock_statement(identities: Iterable[tuple[Any, ...]]) -> tuple[str, list[An
     for (kind, policy_id), shards in sorted(system.items()):
         params += [str(kind), policy_id]
         clauses.append(f"(kind = %s AND policy_id = %s AND {among('shard', shards)})")
-    return (svc._lock_sql(" OR ".join(clauses)), params) if clauses else None
+    assert clauses, "nothing to lock"
+    return svc._lock_sql(" OR ".join(clauses)), params
 
 
 def _shard_of(account: Account) -> int:
@@ -390,7 +388,7 @@ def _profiles_statement(users: Iterable[int]) -> tuple[str, list[Any]]:
 def _profiles(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
     from shiguang.people.models import ElderProfile
 
-    fields = [ElderProfile._meta.get_field(name) for name in _PROFILE_FIELDS]
+    fields = bulk.concrete_fields(ElderProfile, _PROFILE_FIELDS)
     profiles = (
         ElderProfile.from_db(
             connection.alias,
@@ -420,9 +418,8 @@ _policies: dict[tuple[Any, ...], TimebankPolicy] = {}
 
 
 def _policy_statement() -> tuple[str, list[Any]]:
-    return _POLICY_SQL, [
-        connection.ops.adapt_datetimefield_value(clock.now())
-    ]  # SQLite compares naive UTC text
+    moment = connection.ops.adapt_datetimefield_value(clock.now())  # SQLite compares naive UTC text
+    return _POLICY_SQL, [moment]
 
 
 def _policy(rows: list[tuple[Any, ...]]) -> TimebankPolicy:
@@ -492,12 +489,11 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
         if pairs and policy.relatives_eligible
         else None
     )
-    wanted = [(AccountKind.PERSON, u) for u in holders | payers]
+    wanted: list[tuple[Any, ...]] = [(AccountKind.PERSON, u) for u in holders | payers]
     wanted += [(AccountKind.COMMUNITY_POOL, c) for c in communities]
     if need_priority:
         wanted.append((AccountKind.PRIORITY_POOL,))
-    lock = _lock_statement(wanted)
-    q_lock = first.query(*lock) if lock else None
+    q_lock = first.query(*_lock_statement(wanted))  # every call has a sender or a provider
     rows = first.run()
     batch = _Batch(
         policy=_policy(rows[q_policy]),
@@ -513,7 +509,7 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
         batch.relatives = {frozenset(link) for link in rows[q_links]}
     # An account that does not exist yet is a stand-in (balance 0) until the flush opens it, so a refused
     # call opens nothing.
-    for account in svc._accounts(rows[q_lock]) if q_lock is not None else []:
+    for account in svc._accounts(rows[q_lock]):
         if account.kind == AccountKind.PERSON and account.user_id is not None:
             account.user = batch.users[account.user_id]
             batch.person[account.user_id] = account
@@ -549,7 +545,7 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
         need_priority
         or any(batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items())
     ):
-        q_priority = second.query(*_lock_statement([(AccountKind.PRIORITY_POOL,)]))  # type: ignore[misc]
+        q_priority = second.query(*_lock_statement([(AccountKind.PRIORITY_POOL,)]))
     shards: set[tuple[str, int]] = set()
     for call in calls:
         if call.op != SERVICE:
@@ -561,9 +557,7 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
         if payer is not None and payer.id is not None:
             shards.add((AccountKind.REDEMPTION, _shard_of(payer)))
     q_shards = (
-        second.query(*_lock_statement((kind, policy.pk, shard) for kind, shard in shards))  # type: ignore[misc]
-        if shards
-        else None
+        second.query(*_lock_statement((kind, policy.pk, shard) for kind, shard in shards)) if shards else None
     )
     most = sum(2 if call.op == SERVICE and on_service else 1 for call in calls)  # a service may redeem too
     q_ids = second.query(*svc._transaction_ids_sql(most))
