@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
@@ -131,10 +131,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DataError)
     def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
         # A number the database cannot hold (SQLite OverflowError, PostgreSQL "out of range") is bad input.
+        _roll_back_if_atomic()
         return error_response(api, request, 422, {"code": "invalid", "message": _("数值超出允许范围。")})
 
     @api.exception_handler(IntegrityError)
     def integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        _roll_back_if_atomic()
         # SQLite reports an integer it cannot store as "datatype mismatch": bad input, not a conflict.
         if "datatype mismatch" in str(exc):
             return error_response(api, request, 422, {"code": "invalid", "message": _("数值超出允许范围。")})
@@ -150,6 +152,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(
             api, request, 500, {"code": "server_error", "message": _("系统繁忙，请稍后再试。")}
         )
+
+
+def _roll_back_if_atomic() -> None:
+    """A database error answered here leaves PostgreSQL's transaction aborted: inside an atomic block (a
+    caller's transaction, a test's savepoint) the block must roll back, not try to commit."""
+    if transaction.get_connection().in_atomic_block:
+        transaction.set_rollback(True)
 
 
 class ObjectBodyParser(Parser):

@@ -85,3 +85,20 @@ def test_a_body_that_is_not_a_json_object_is_refused_and_changes_nothing(elder_a
         assert response.json()["code"] == "invalid"
     # "mark read" with ids null means all: a scalar body must not have been read as that
     assert elder_a.user.notifications.filter(read_at__isnull=True).count() == 1
+
+
+def test_a_number_the_database_cannot_hold_is_a_422_and_leaves_the_transaction_usable(worker_a, client):
+    """PostgreSQL aborts the transaction on "out of range": inside an atomic block (a caller's transaction, a
+    test's savepoint) the 422 must roll the block back, so the next statement still works."""
+    from django.db import transaction
+
+    from shiguang.accounts.models import User
+    from shiguang.accounts.services import token_issue
+
+    key = token_issue(user=worker_a, name="app")[1]
+    with transaction.atomic():
+        response = client.get(
+            "/api/v1/community/outreach?offset=99999999999999999999", HTTP_AUTHORIZATION=f"Bearer {key}"
+        )
+        assert response.status_code == 422 and response.json()["code"] == "invalid"
+    assert User.objects.filter(pk=worker_a.pk).exists()
