@@ -136,8 +136,9 @@ class _Batch:
         first = self.existing.get(key) or self.staged_keys.get(key)
         return svc._same_request(first, **expected(call)) if first is not None else None
 
-    def shard(self, kind: str, account: Account) -> Account:
-        return self.shards[(kind, _shard_of(account))]
+    def shard(self, kind: str, person: Account) -> Account:
+        assert person.user_id is not None, "only people mint and retire hours"
+        return self.shards[(kind, _shard_of(person.user_id))]
 
     def stage(
         self, *, kind: str, lines: list[svc.Line], spending: bool = False, **fields: Any
@@ -295,9 +296,14 @@ def _lock_statement(identities: Iterable[tuple[Any, ...]]) -> tuple[str, list[An
     return svc._lock_sql(" OR ".join(clauses)), params
 
 
-def _shard_of(account: Account) -> int:
-    """Each person mints from (and retires to) one shard; a person opened in this batch uses shard 0."""
-    return account.id % svc.SYSTEM_SHARDS if account.id is not None else 0
+def _shard_of(user_id: int) -> int:
+    """Each person mints from (and retires to) one shard, known before their account is read."""
+    return user_id % svc.SYSTEM_SHARDS
+
+
+class NeedPriority(Exception):
+    """The plan needs the priority pool, which the load did not lock: apply the calls again with it locked
+    from the start, in a new (sub)transaction (`apply_atomic` does)."""
 
 
 class _Replan(Exception):
@@ -440,17 +446,18 @@ def _policy_in_force() -> TimebankPolicy:
         return _policy(cursor.fetchall())
 
 
-def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
-    """Read and lock what the calls need, in two round trips. `policy` is the version expected in force
-    (what was last seen); the first round reads which one is, and if it is another, the caller loads again
-    with it (what is locked stays locked)."""
+def _load(calls: list[Call], policy: TimebankPolicy, *, priority: bool) -> _Batch:
+    """Read and lock what the calls need, in one round trip. `policy` is the version expected in force (what
+    was last seen); the round reads which one is, and if it is another, the caller loads again with it (what
+    is locked stays locked). `priority`: lock the priority pool whatever the calls (see `NeedPriority`)."""
     user_ids: set[int] = set()
     holders: set[int] = set()  # users whose account is opened if needed
     payers: set[int] = set()  # receivers who pay for a service with their hours (looked up, never opened)
     communities: set[int] = set()
     recipients: set[int] = set()
     pairs: set[tuple[int, int]] = set()
-    need_priority = False
+    shards: set[tuple[str, int]] = set()  # (kind, shard) of the issuance and redemption accounts
+    need_priority = priority
     on_service = policy.redeem_mode == RedeemMode.ON_SERVICE
     for call in calls:
         a = call.args
@@ -458,8 +465,10 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
         if call.op == SERVICE:
             user_ids.update((a["provider"], a["receiver"]))
             holders.add(a["provider"])
+            shards.add((AccountKind.ISSUANCE, _shard_of(a["provider"])))
             if on_service:
                 payers.add(a["receiver"])
+                shards.add((AccountKind.REDEMPTION, _shard_of(a["receiver"])))
         elif call.op == TRANSFER:
             user_ids.add(a["sender"])
             holders.add(a["sender"])
@@ -477,8 +486,9 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
                 need_priority = True
     keys = [a["key"] for a in (c.args for c in calls) if a.get("key")]
 
-    # Round 1: the policy, the people, replayed keys, the recipient rule's facts, and the people, community
-    # pools (and the priority pool, for donations to it) locked in one statement in the global order.
+    # One round: the policy, the people, replayed keys, the recipient rule's facts; the people, the community
+    # pools, the priority pool (for donations to it) and the issuance and redemption shards, locked in one
+    # statement in the global order; ids for the transactions; a free audit chain.
     first = bulk.Round()
     q_policy = first.query(*_policy_statement())
     q_users = first.query(*_users_statement(user_ids))
@@ -493,7 +503,11 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
     wanted += [(AccountKind.COMMUNITY_POOL, c) for c in communities]
     if need_priority:
         wanted.append((AccountKind.PRIORITY_POOL,))
+    wanted += [(kind, policy.pk, shard) for kind, shard in shards]
     q_lock = first.query(*_lock_statement(wanted))  # every call has a sender or a provider
+    most = sum(2 if call.op == SERVICE and on_service else 1 for call in calls)  # a service may redeem too
+    q_ids = first.query(*svc._transaction_ids_sql(most))
+    q_head = first.query(*audit.claim_statement())
     rows = first.run()
     batch = _Batch(
         policy=_policy(rows[q_policy]),
@@ -517,6 +531,8 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
             batch.community_pool[account.community_id] = account
         elif account.kind == AccountKind.PRIORITY_POOL:
             batch.priority_pool = account
+        elif account.kind in (AccountKind.ISSUANCE, AccountKind.REDEMPTION):
+            batch.shards[(account.kind, account.shard)] = account
     for u in sorted(holders - set(batch.person)):
         if u in batch.users:
             batch.person[u] = Account(
@@ -528,53 +544,29 @@ def _load(calls: list[Call], policy: TimebankPolicy) -> _Batch:
     for c in sorted(communities - set(batch.community_pool)):
         batch.community_pool[c] = Account(kind=AccountKind.COMMUNITY_POOL, community_id=c, min_balance=0)
 
-    # Round 2: the priority pool if credits could lift someone above the cap (it sorts after everything
-    # above); the issuance and redemption shards, last and by id (left to the posting trigger they would be
-    # taken in posting order, which two concurrent batches need not share); ids for the transactions; a free
-    # audit chain.
-    incoming: dict[int, int] = defaultdict(int)
-    for call in calls:
-        a = call.args
-        if call.op == SERVICE and a["provider"] in batch.person and isinstance(a["minutes"], int):
-            incoming[a["provider"]] += int(a["minutes"] * svc.MAX_WEIGHT)
-        elif call.op == TRANSFER and a["recipient"] in batch.person and isinstance(a["minutes"], int):
-            incoming[a["recipient"]] += a["minutes"]
-    second = bulk.Round()
-    q_priority = None
-    if batch.priority_pool is None and (
-        need_priority
-        or any(batch.person[u].balance + more > policy.cap_minutes for u, more in incoming.items())
-    ):
-        q_priority = second.query(*_lock_statement([(AccountKind.PRIORITY_POOL,)]))
-    shards: set[tuple[str, int]] = set()
-    for call in calls:
-        if call.op != SERVICE:
-            continue
-        earner = batch.person.get(call.args["provider"])
-        if earner is not None:
-            shards.add((AccountKind.ISSUANCE, _shard_of(earner)))
-        payer = batch.person.get(call.args["receiver"]) if on_service else None
-        if payer is not None and payer.id is not None:
-            shards.add((AccountKind.REDEMPTION, _shard_of(payer)))
-    q_shards = (
-        second.query(*_lock_statement((kind, policy.pk, shard) for kind, shard in shards)) if shards else None
-    )
-    most = sum(2 if call.op == SERVICE and on_service else 1 for call in calls)  # a service may redeem too
-    q_ids = second.query(*svc._transaction_ids_sql(most))
-    q_head = second.query(*audit.claim_statement())
-    rows = second.run()
-    if q_priority is not None:
-        batch.priority_pool = next(iter(svc._accounts(rows[q_priority])), None) or Account(
-            kind=AccountKind.PRIORITY_POOL, min_balance=0
-        )
-    if q_shards is not None:
-        batch.shards = {(a.kind, a.shard): a for a in svc._accounts(rows[q_shards])}
     for kind, shard in shards - set(batch.shards):
         batch.shards[(kind, shard)] = Account(
             kind=kind, policy=policy, shard=shard, min_balance=None if kind == AccountKind.ISSUANCE else 0
         )
+    if need_priority and batch.priority_pool is None:
+        batch.priority_pool = Account(kind=AccountKind.PRIORITY_POOL, min_balance=0)
     batch.ids = svc._transaction_ids_from(rows[q_ids], most)
     batch.head = audit.claimed(rows[q_head])
+    if batch.priority_pool is None:
+        # Credits that could lift someone above the cap need the priority pool, which sorts before the shards
+        # just locked: taking it now could deadlock, so the caller starts over with it (`apply_atomic`).
+        incoming: dict[int, int] = defaultdict(int)
+        for call in calls:
+            a = call.args
+            if call.op == SERVICE and isinstance(a["minutes"], int):
+                incoming[a["provider"]] += int(a["minutes"] * svc.MAX_WEIGHT)
+            elif call.op == TRANSFER and a["recipient"] in batch.person and isinstance(a["minutes"], int):
+                incoming[a["recipient"]] += a["minutes"]
+        if any(
+            u in batch.person and batch.person[u].balance + more > policy.cap_minutes
+            for u, more in incoming.items()
+        ):
+            raise NeedPriority
     return batch
 
 
@@ -790,15 +782,16 @@ _PLANNERS = {SERVICE: _service, TRANSFER: _transfer, DONATION: _donation}
 _expected_policy: list[TimebankPolicy] = []  # the version the last batch found in force
 
 
-def apply(calls: list[Call]) -> list[Outcome]:
+def apply(calls: list[Call], *, priority: bool = False) -> list[Outcome]:
     """Plan and write the calls in the caller's transaction; one Outcome per call, in order. A DomainError of
     one call is its outcome; a database error (e.g. an idempotency key committed concurrently) propagates,
-    and the caller retries the calls one by one (`apply_one`)."""
+    and the caller retries the calls one by one (`apply_one`). Raises NeedPriority when a credit crosses the
+    cap and `priority` was not asked for: `apply_atomic` handles that."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batch.apply() must run inside a transaction")
     policy = _expected_policy[0] if _expected_policy else _policy_in_force()
     for _attempt in range(3):
-        batch = _load(calls, policy)
+        batch = _load(calls, policy, priority=priority)
         if batch.policy is not policy:  # another version came into force: load for it
             policy = batch.policy
             _expected_policy[:] = [policy]
@@ -821,14 +814,25 @@ def apply(calls: list[Call]) -> list[Outcome]:
     raise RuntimeError("batch.apply(): the accounts or the policy kept changing under the batch")
 
 
+def apply_atomic(calls: list[Call]) -> list[Outcome]:
+    """`apply` in its own (sub)transaction. If the plan needs the priority pool the load did not lock, rolling
+    the (sub)transaction back lets go of the rows it locked, and the calls are applied again with the pool
+    locked in its place in the global order."""
+    try:
+        with transaction.atomic():
+            return apply(calls)
+    except NeedPriority:
+        with transaction.atomic():
+            return apply(calls, priority=True)
+
+
 def apply_one(call: Call) -> Outcome:
     """One call in its own (sub)transaction; a concurrent call that committed the same idempotency key first
     makes this call a replay of it."""
     from django.db import IntegrityError
 
     try:
-        with transaction.atomic():
-            return apply([call])[0]
+        return apply_atomic([call])[0]
     except IntegrityError as error:
         key = call.args.get("key")
         existing = svc._existing(key)

@@ -559,7 +559,7 @@ def redeem_service(
     weight = policy.weight(category)
     amount = _weighted(minutes, weight)
     account = person_account(person)
-    retire = _system_account(AccountKind.REDEMPTION, policy, account.id)
+    retire = _system_account(AccountKind.REDEMPTION, policy, person.pk)  # the batch's shard rule
     try:
         with transaction.atomic():
             locked = _lock([account])

@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext_lazy as _
 
 from shiguang.core import errors
@@ -227,8 +227,7 @@ def apply_calls(calls: list[batch.Call]) -> list[batch.Outcome]:
     """One transaction for all; if the database refuses it (an idempotency key committed concurrently by a
     caller applying its own call, a deadlock), each call alone."""
     try:
-        with transaction.atomic():
-            return batch.apply(calls)
+        return batch.apply_atomic(calls)
     except DatabaseError as error:
         log.info("ledger writer: batch of %d refused (%s); applying one by one", len(calls), error)
     outcomes = []

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 
 from shiguang.core.audit import verify_chain
 from shiguang.core.errors import Conflict, ValidationFailed
@@ -78,8 +77,7 @@ def donation(sender: Any, minutes: int, pool: str = "priority", community: int |
 
 
 def apply(calls: list[batch.Call]) -> list[batch.Outcome]:
-    with transaction.atomic():
-        return batch.apply(calls)
+    return batch.apply_atomic(calls)
 
 
 def test_a_batch_applies_calls_in_order_against_the_balances_it_changes(volunteer_a, elder_a, elder_b):
