@@ -142,11 +142,13 @@ class Round:
 
     def __init__(self) -> None:
         self._steps: list[tuple[str, Any, Any]] = []
+        self._queries = 0
 
     def query(self, sql: str, params: Sequence[Any]) -> int:
         """A statement whose rows are wanted; returns the index of its rows in `run()`'s result."""
         self._steps.append(("query", sql, list(params)))
-        return sum(1 for kind, *_rest in self._steps if kind == "query") - 1
+        self._queries += 1
+        return self._queries - 1
 
     def execute(self, sql: str, params: Sequence[Any]) -> None:
         self._steps.append(("execute", sql, list(params)))
@@ -182,7 +184,7 @@ class Round:
 
     def run(self) -> list[list[tuple[Any, ...]]]:
         results: list[list[tuple[Any, ...]]] = []
-        steps, self._steps = self._steps, []
+        steps, self._steps, self._queries = self._steps, [], 0
         if not steps:
             return results
         if connection.vendor == "postgresql":

@@ -232,9 +232,9 @@ class _Batch:
             ]
             # A key naming a transaction of this batch (or a key never posted before) cannot be queued yet;
             # a star level may have been announced before (and is announced once).
-            once = [n for n, note in zip(notes, self.notes, strict=True) if note.once]
-            enqueue_many([n for n in notes if n not in once], fresh=True, into=writes)
-            enqueue_many(once, into=writes)
+            pairs = list(zip(notes, self.notes, strict=True))
+            enqueue_many([n for n, note in pairs if not note.once], fresh=True, into=writes)
+            enqueue_many([n for n, note in pairs if note.once], into=writes)
         writes.run()
         for txn in self.txns:
             txn._state.adding = False
