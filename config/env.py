@@ -52,4 +52,9 @@ def database(default: str) -> dict[str, Any]:
         # ASGI runs each sync request in a fresh thread, so persistent connections would pile up (one per
         # request) until PostgreSQL refuses clients; pool with PgBouncer in front instead (README).
         config["CONN_MAX_AGE"] = 0
+        # Statements sent through core.bulk.Round (the ledger's group commit) are prepared after 5 uses.
+        # Behind PgBouncer in transaction mode that needs PgBouncer >= 1.21 with max_prepared_statements set;
+        # DATABASE_PREPARED_STATEMENTS=false turns preparing off instead.
+        if read("DATABASE_PREPARED_STATEMENTS", cast=bool, default=True):
+            config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5}
     return config

@@ -2,8 +2,9 @@
 group commit, audit events, outbox rows).
 
 `Round` collects statements that do not depend on each other's results and sends them together: on
-PostgreSQL as one `execute` (Django's psycopg cursor binds parameters on the client, so several statements
-can share one simple-protocol round trip); elsewhere one by one. Its inserts carry their rows as one JSON
+PostgreSQL in one psycopg pipeline (one round trip; the statements are prepared, so the hot ones are not
+parsed and planned on every batch; `among()` keeps their text independent of how many ids they name);
+elsewhere one by one. Its inserts carry their rows as one JSON
 array parameter (`INSERT ... SELECT ... FROM jsonb_array_elements(...)`), which costs the client one
 `json.dumps` instead of adapting every value.
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -98,6 +100,15 @@ def concrete_fields(model: type[models.Model], attnames: Sequence[str]) -> list[
 
 
 # --- rounds ------------------------------------------------------------------------------------------------
+
+
+def among(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """`column` is one of the (distinct) values: on PostgreSQL `= ANY(%s)` with one array parameter, so the
+    statement's text does not depend on how many there are (a prepared statement serves them all)."""
+    values = sorted(set(values))
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _plain(value: Any) -> Any:
@@ -188,16 +199,7 @@ class Round:
         if not steps:
             return results
         if connection.vendor == "postgresql":
-            sql = ";\n".join(step[1] for step in steps)
-            params = [value for step in steps for value in step[2]]
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                for i, (kind, _sql, _params) in enumerate(steps):
-                    if i:
-                        cursor.nextset()
-                    if kind == "query":
-                        results.append(cursor.fetchall())
-            return results
+            return _pipelined(steps)
         with connection.cursor() as cursor:
             for kind, what, args in steps:
                 if kind == "insert":
@@ -208,3 +210,31 @@ class Round:
                     if kind == "query":
                         results.append(cursor.fetchall())
         return results
+
+
+def _pipelined(steps: list[tuple[str, Any, Any]]) -> list[list[tuple[Any, ...]]]:
+    """The statements in one psycopg pipeline: sent together, answered together, each its own extended-
+    protocol statement with server-side parameters, so the hot ones are prepared once per connection (after
+    `prepare_threshold` uses; settings: DATABASE_PREPARED_STATEMENTS) and not parsed and planned again."""
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        writer = psycopg.Cursor(raw)  # Django's own cursors bind on the client, which never prepares
+        queries = []
+        with raw.pipeline():
+            for kind, sql, params in steps:
+                if kind == "query":
+                    cursor = psycopg.Cursor(raw)
+                    cursor.execute(sql, params)
+                    queries.append(cursor)
+                else:
+                    writer.execute(sql, params)
+            results = [cursor.fetchall() for cursor in queries]
+    if connection.queries_logged:  # as Django's debug cursor would (DEBUG, or a test capturing queries)
+        spent = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.extend({"sql": sql, "time": spent} for _kind, sql, _params in steps)
+    return results

@@ -277,8 +277,9 @@ def _lock_statement(identities: Iterable[tuple[Any, ...]]) -> tuple[str, list[An
     params: list[Any] = []
 
     def among(column: str, values: set[int]) -> str:
-        params.extend(sorted(values))
-        return f"{column} IN ({', '.join(['%s'] * len(values))})"
+        sql, values_params = bulk.among(column, values)
+        params.extend(values_params)
+        return sql
 
     if people:
         params.append(AccountKind.PERSON.value)
@@ -338,16 +339,11 @@ def _open(stand_ins: list[Account]) -> None:
         account.id = row.id
 
 
-def _among(values: Iterable[Any]) -> tuple[str, list[Any]]:
-    values = sorted(set(values))
-    return ", ".join(["%s"] * len(values)), values
-
-
 def _users_statement(ids: Iterable[int]) -> tuple[str, list[Any]]:
     """What the rules and the messages read (not the encrypted columns, which would be decrypted)."""
-    marks, values = _among(ids)
+    where, values = bulk.among("id", ids)
     columns = ", ".join(_user_fields())  # constants; the ids are parameters
-    return f"SELECT {columns} FROM accounts_user WHERE id IN ({marks})", values  # noqa: S608
+    return f"SELECT {columns} FROM accounts_user WHERE {where}", values  # noqa: S608
 
 
 def _user_fields() -> list[str]:
@@ -367,11 +363,8 @@ def _users(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
 
 def _posted_statement(keys: list[str]) -> tuple[str, list[Any]]:
     """Which keys were posted already (usually none: a cheap probe; the rows are loaded only for those)."""
-    marks, values = _among(keys)
-    return (
-        f"SELECT idempotency_key FROM timebank_ledgertransaction WHERE idempotency_key IN ({marks})",  # noqa: S608
-        values,
-    )
+    where, values = bulk.among("idempotency_key", keys)
+    return f"SELECT idempotency_key FROM timebank_ledgertransaction WHERE {where}", values  # noqa: S608
 
 
 def _posted_under(rows: list[tuple[Any, ...]]) -> dict[str, LedgerTransaction]:
@@ -386,9 +379,9 @@ _PROFILE_FIELDS = ("id", "user_id", "community_id", "birth_date", "living_arrang
 
 
 def _profiles_statement(users: Iterable[int]) -> tuple[str, list[Any]]:
-    marks, values = _among(users)
+    where, values = bulk.among("user_id", users)
     columns = ", ".join(_PROFILE_FIELDS)  # attnames that are also the column names
-    return f"SELECT {columns} FROM people_elderprofile WHERE user_id IN ({marks})", values  # noqa: S608
+    return f"SELECT {columns} FROM people_elderprofile WHERE {where}", values  # noqa: S608
 
 
 def _profiles(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
@@ -408,10 +401,11 @@ def _profiles(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
 
 def _links_statement(ends: set[int]) -> tuple[str, list[Any]]:
     """Family links between any two of these users (either may be the elder)."""
-    marks, values = _among(ends)
+    elders, values = bulk.among("e.user_id", ends)
+    family, _values = bulk.among("l.family_user_id", ends)
     sql = (
         "SELECT e.user_id, l.family_user_id FROM people_familylink l JOIN people_elderprofile e"  # noqa: S608
-        f" ON e.id = l.elder_id WHERE e.user_id IN ({marks}) AND l.family_user_id IN ({marks})"
+        f" ON e.id = l.elder_id WHERE {elders} AND {family}"
     )
     return sql, values + values
 

@@ -6,7 +6,7 @@ raises the account's balance, a negative one lowers it, and the postings of one 
 What the database itself guarantees (see `migrations/_ledger_sql.py` and docs/timebank.md):
 - postings and transactions are immutable (UPDATE and DELETE are refused by triggers);
 - a transaction row can be written only after its postings, and only if they sum to zero; nothing can be
-  added to it afterwards (PostgreSQL also re-checks every transaction at COMMIT);
+  added to it afterwards, not even by a concurrent session (PostgreSQL locks the transaction ids);
 - an account's `balance` and `earned` change only by applying a posting, in the same statement.
 """
 

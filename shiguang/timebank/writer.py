@@ -172,6 +172,27 @@ def decode_call(raw: bytes | str) -> dict[str, Any] | None:
     return decoded if decoded.get("op") in batch.OPS else None
 
 
+_own = threading.local()
+
+
+def exchange(client: Any, *commands: tuple[Any, ...]) -> list[Any]:
+    """Send the commands in one write and read their raw replies, on a connection this thread keeps: the
+    pool and pipeline objects cost a caller more CPU than the rest of its call. A connection that failed is
+    dropped (the next call opens another)."""
+    connections: dict[int, Any] = _own.__dict__.setdefault("connections", {})
+    conn = connections.get(id(client))
+    if conn is None:
+        # outside the pool's books: it closes when this thread ends
+        conn = connections[id(client)] = client.connection_pool.make_connection()
+    try:
+        conn.send_packed_command(conn.pack_commands(commands))
+        return [conn.read_response() for _command in commands]
+    except BaseException:
+        del connections[id(client)]
+        conn.disconnect()
+        raise
+
+
 def _writer_alive(client: Any) -> bool:
     global _alive_until
     now = time.monotonic()
@@ -200,10 +221,8 @@ def submit(call: batch.Call) -> batch.Outcome | None:
     reply = f"{prefix}:reply:{call_id}"
     payload = encode_call(call_id, call, deadline=time.time() + WAIT_SECONDS)
     try:  # one round trip: queue the call and wait for its answer
-        pipe = client.pipeline(transaction=False)
-        pipe.rpush(prefix + ":calls", payload)
-        pipe.blpop([reply], timeout=WAIT_SECONDS)
-        _length, answer = pipe.execute()
+        queue, wait = ("RPUSH", prefix + ":calls", payload), ("BLPOP", reply, WAIT_SECONDS)
+        _length, answer = exchange(client, queue, wait)
     except redis.RedisError:  # it may or may not be on the list now: settle it as for a late answer below
         answer = None
     try:
@@ -272,16 +291,16 @@ def _loop(stop: Callable[[], bool], beats: bool, on_batch: Callable[[int], None]
                 if beats and time.monotonic() - beat >= HEARTBEAT_SECONDS:
                     client.set(alive, os.getpid(), ex=HEARTBEAT_TTL)
                     beat = time.monotonic()
-                first = client.blpop([queue], timeout=1)
+                first, more = exchange(client, ("BLPOP", queue, 1), ("LPOP", queue, MAX_BATCH - 1))
                 if first is None:
                     expect = 1
                     continue
-                raws = [first[1], *(client.lpop(queue, MAX_BATCH - 1) or [])]
+                raws = [first[1], *(more or [])]
                 # Linger a moment for the callers just answered: a full batch costs little more than a small.
                 linger_until = time.monotonic() + LINGER_SECONDS
                 while len(raws) < expect and time.monotonic() < linger_until:
                     time.sleep(LINGER_SECONDS / 8)
-                    raws += client.lpop(queue, MAX_BATCH - len(raws)) or []
+                    raws += exchange(client, ("LPOP", queue, MAX_BATCH - len(raws)))[0] or []
             except redis.RedisError as error:
                 log.warning("ledger writer: Redis unavailable (%s); retrying", error)
                 time.sleep(1)
@@ -316,9 +335,9 @@ def handle(client: Any, prefix: str, raws: list[bytes]) -> None:
             connection.close()  # a broken connection is reopened on the next batch
             outcomes = [batch.Outcome(error=WriterUnavailable()) for _ in live]
         answers += [(call_id, encode_outcome(o)) for (call_id, _call), o in zip(live, outcomes, strict=True)]
-    pipe = client.pipeline(transaction=False)
+    commands: list[tuple[Any, ...]] = []
     for call_id, answer in answers:
         key = f"{prefix}:reply:{call_id}"
-        pipe.rpush(key, answer)
-        pipe.expire(key, int(LATE_SECONDS) + 30)
-    pipe.execute()
+        commands += [("RPUSH", key, answer), ("EXPIRE", key, int(LATE_SECONDS) + 30)]
+    if commands:
+        exchange(client, *commands)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from shiguang.core import audit, bulk
 from shiguang.core.audit import verify_chain
@@ -88,3 +88,39 @@ def test_a_claim_without_a_free_head_takes_one_the_slow_way(db):
         audit.append([audit.Entry("round.slow")], head, into=writes)
         writes.run()
     assert verify_chain().ok
+
+
+def test_among_matches_any_number_of_values_with_one_statement_text(db, elder_a, elder_b):
+    users = [elder_a.user.pk, elder_b.user.pk]
+    texts = set()
+    for values in ([users[0]], users, [*users, users[0], 10**12]):  # duplicates and unknown ids are fine
+        where, params = bulk.among("id", values)
+        texts.add(where)
+        r = bulk.Round()
+        found = r.query(f"SELECT id FROM accounts_user WHERE {where} ORDER BY id", params)
+        assert [row[0] for row in r.run()[found]] == sorted(set(values) & set(users))
+    assert len(texts) == (1 if connection.vendor == "postgresql" else 3)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_rounds_statements_are_prepared_once_they_repeat(db, elder_a):
+    sql = "SELECT COUNT(*) FROM notify_notification WHERE recipient_id = %s AND template = %s"
+    with transaction.atomic():
+        for _ in range(6):  # prepare_threshold is 5 (config.env)
+            r = bulk.Round()
+            r.query(sql, [elder_a.user.pk, "t.prepared"])
+            assert r.run() == [[(0,)]]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+    assert any("recipient_id = $1 AND template = $2" in text for text in prepared)
+
+
+def test_a_failing_statement_in_a_round_raises_djangos_error_and_writes_nothing(db, elder_a):
+    user = elder_a.user
+    with pytest.raises(IntegrityError), transaction.atomic():
+        r = bulk.Round()
+        r.insert(Notification, COLUMNS, [_row(user, "kept?")])
+        r.execute("INSERT INTO notify_notification (id) VALUES (NULL)", [])
+        r.run()
+    assert not Notification.objects.filter(recipient=user).exists()

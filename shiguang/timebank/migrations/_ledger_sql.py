@@ -9,8 +9,9 @@ Shared by the migration, the test helpers that must lift them to flush a SQLite 
    A posting without its transaction row cannot be committed: the foreign key is checked at COMMIT
    (Django creates it DEFERRABLE INITIALLY DEFERRED on both databases). On SQLite, where a client can
    switch foreign-key enforcement off (the sqlite3 shell does by default), postings are refused outright
-   on such a connection. PostgreSQL in addition re-checks every transaction that received a posting at
-   COMMIT with a DEFERRABLE INITIALLY DEFERRED constraint trigger.
+   on such a connection. On PostgreSQL the seal and the postings' triggers lock the transaction ids they
+   touch, so a posting cannot slip into a transaction another session is sealing (migration 0004; it
+   replaced a re-check of every posting's transaction at COMMIT, PG_UP's constraint trigger).
 3. An account's `balance` and `earned` are the sums of its postings (all postings, and the `earn` ones):
    each posting is applied to its account by a trigger in the same statement, and any other change to
    those columns is refused (PostgreSQL: only from inside the posting trigger; SQLite: only as the
@@ -278,6 +279,43 @@ PG_STATEMENT_LEVEL_DOWN = [
 ]
 
 
+# Migration 0004 (PostgreSQL): the re-check at COMMIT (a PL/pgSQL call per posting, the costliest part of a
+# group commit's COMMIT) gives way to a lock that closes the same gap for good. The gap: a client adding
+# postings to a transaction id another session has just sealed but not committed sees no such row yet. Now
+# both statement triggers first take a transaction-scoped advisory lock on every transaction id they touch
+# (in id order, so two sessions never wait on each other in a cycle), and only then look: whoever comes
+# second waits for the first to end and then sees its rows (each query in a PL/pgSQL function takes a fresh
+# snapshot under READ COMMITTED), so a sealed transaction refuses the postings and a seal counts them.
+# Advisory locks with two keys live apart from one-key ones; ids past 2^31 share a lock, which costs at most
+# a wait.
+LEDGER_LOCK_CLASS = 7_462_001  # the first key of the time bank's transaction-id locks
+
+
+def _locking(function: str, table: str, column: str) -> str:
+    """`function` (a statement trigger from PG_STATEMENT_LEVEL_UP) with the id locks taken before its checks."""
+    body = next(sql for sql in PG_STATEMENT_LEVEL_UP if f"FUNCTION {function}()" in sql)
+    lock = (
+        f"PERFORM pg_advisory_xact_lock({LEDGER_LOCK_CLASS}, k)\n"  # noqa: S608 (constants)
+        f"            FROM (SELECT DISTINCT ({column} % 2147483647)::integer AS k FROM {table} ORDER BY 1) ids;\n"
+        "          "
+    )
+    head, sep, rest = body.partition("BEGIN\n          ")
+    assert sep, function
+    return head + sep + lock + rest
+
+
+PG_ID_LOCKS_UP = [
+    "DROP TRIGGER IF EXISTS timebank_posting_committed ON timebank_posting;",
+    "DROP FUNCTION IF EXISTS timebank_posting_committed();",
+    _locking("timebank_postings_apply", "new_postings", "transaction_id"),
+    _locking("timebank_txns_balanced", "new_txns", "id"),
+]
+PG_ID_LOCKS_DOWN = [
+    *(sql for sql in PG_STATEMENT_LEVEL_UP if sql.startswith("CREATE OR REPLACE FUNCTION")),
+    *(sql for sql in PG_UP if "timebank_posting_committed" in sql),
+]
+
+
 def install(schema_editor) -> None:  # type: ignore[no-untyped-def]
     statements = PG_UP if schema_editor.connection.vendor == "postgresql" else SQLITE_UP
     for sql in statements:
@@ -299,4 +337,16 @@ def install_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-d
 def uninstall_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
         for sql in PG_STATEMENT_LEVEL_DOWN:
+            schema_editor.execute(sql, params=None)
+
+
+def install_id_locks(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in PG_ID_LOCKS_UP:
+            schema_editor.execute(sql, params=None)
+
+
+def uninstall_id_locks(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in PG_ID_LOCKS_DOWN:
             schema_editor.execute(sql, params=None)

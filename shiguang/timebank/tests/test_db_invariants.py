@@ -96,31 +96,33 @@ def _insert_posting(
     )
 
 
+_HEADER = (  # a transfer's row: id, policy, created_at, amount, posting_count
+    "INSERT INTO timebank_ledgertransaction (id, kind, policy_id, created_at, minutes, amount, note, "
+    "source, category, posting_count) VALUES (%s, 'transfer', %s, %s, 0, %s, '', '', '', %s)"
+)
+
+
 def test_unbalanced_transactions_cannot_be_committed(ledger):
     before = _state()
     now = clock.now()
     v, e, policy = ledger["volunteer"].pk, ledger["elder"].pk, ledger["policy"]
     txn = LedgerTransaction.objects.order_by("-id").first().pk + 100
-    header = (
-        "INSERT INTO timebank_ledgertransaction (id, kind, policy_id, created_at, minutes, amount, note, "
-        "source, category, posting_count) VALUES (%s, 'transfer', %s, %s, 0, 60, '', '', '', %s)"
-    )
     # postings that do not sum to zero: the transaction row refuses to seal them
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_insert_posting(txn, e, 60, policy), [now])
         cursor.execute(_insert_posting(txn, v, -30, policy, "transfer_out"), [now])
-        cursor.execute(header, [txn, policy, now, 2])
+        cursor.execute(_HEADER, [txn, policy, now, 60, 2])
     # a declared count that does not match, or a single posting
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_insert_posting(txn, e, 30, policy), [now])
         cursor.execute(_insert_posting(txn, v, -30, policy, "transfer_out"), [now])
-        cursor.execute(header, [txn, policy, now, 3])
+        cursor.execute(_HEADER, [txn, policy, now, 60, 3])
     # postings with no transaction row at all: refused at COMMIT
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_insert_posting(txn, e, 600, policy), [now])
     # a header with no postings
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(header, [txn, policy, now, 2])
+        cursor.execute(_HEADER, [txn, policy, now, 60, 2])
     # adding a posting (even a balanced pair) to a sealed transaction
     sealed = ledger["service"].pk
     refused(_insert_posting(sealed, e, 60, policy), [now])
@@ -136,11 +138,7 @@ def test_a_balanced_raw_write_is_accepted_and_balances_follow(ledger):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_insert_posting(txn, v, -15, policy, "transfer_out"), [now])
         cursor.execute(_insert_posting(txn, e, 15, policy), [now])
-        cursor.execute(
-            "INSERT INTO timebank_ledgertransaction (id, kind, policy_id, created_at, minutes, amount, note, "
-            "source, category, posting_count) VALUES (%s, 'transfer', %s, %s, 0, 15, '', '', '', 2)",
-            [txn, policy, now],
-        )
+        cursor.execute(_HEADER, [txn, policy, now, 15, 2])
     assert Account.objects.get(pk=v).balance == 120 - 30 - 15
     assert Account.objects.get(pk=e).balance == 30 + 15
     assert_ledger_ok()
@@ -209,3 +207,71 @@ def test_flush_empties_the_ledger_and_keeps_the_guards(ledger):
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'timebank_%'"
             )
             assert cursor.fetchone()[0] == len(_sql.SQLITE_UP)
+
+
+def _in_thread(work: Any) -> tuple[Any, dict[str, Any]]:
+    """Run `work` in its own thread (so on its own database connection); returns the thread and its result."""
+    import threading
+
+    from django.db import connections
+
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            work()
+            result["ok"] = True
+        except Exception as error:  # the assertion reads it
+            result["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, result
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL: sessions write concurrently")
+@pytest.mark.parametrize("first", ["sealer", "intruder"])
+def test_postings_cannot_slip_into_a_transaction_another_session_is_sealing(ledger, first):
+    """One session seals transaction T (its postings, then its row); another adds postings to T at the same
+    time, before the first commits (so it cannot see T yet). Whichever comes first, the second waits for it,
+    and T ends with its own postings only."""
+    import threading
+
+    now = clock.now()
+    v, e, policy = ledger["volunteer"].pk, ledger["elder"].pk, ledger["policy"]
+    txn = LedgerTransaction.objects.order_by("-id").first().pk + 100
+    started, finish = threading.Event(), threading.Event()
+
+    def seal() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_insert_posting(txn, v, -15, policy, "transfer_out"), [now])
+            cursor.execute(_insert_posting(txn, e, 15, policy), [now])
+            cursor.execute(_HEADER, [txn, policy, now, 15, 2])
+            started.set()
+            finish.wait(10)
+
+    def intrude() -> None:  # a balanced pair, so only the count and the seal can catch it
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_insert_posting(txn, e, 20, policy), [now])
+            cursor.execute(_insert_posting(txn, v, -20, policy, "transfer_out"), [now])
+            started.set()
+            finish.wait(10)
+
+    one, other = (seal, intrude) if first == "sealer" else (intrude, seal)
+    first_thread, first_result = _in_thread(one)
+    assert started.wait(10), first_result
+    second_thread, second_result = _in_thread(other)
+    second_thread.join(0.5)
+    assert second_thread.is_alive()  # waiting for the first session's lock on T
+    finish.set()
+    first_thread.join(10)
+    second_thread.join(10)
+    intruder = first_result if first == "intruder" else second_result
+    sealer = second_result if first == "intruder" else first_result
+    assert isinstance(intruder.get("error"), IntegrityError)  # sealed (or no transaction row at COMMIT)
+    assert sealer.get("ok"), sealer
+    amounts = Posting.objects.filter(transaction_id=txn).order_by("id").values_list("amount", flat=True)
+    assert list(amounts) == [-15, 15]
+    assert_ledger_ok()

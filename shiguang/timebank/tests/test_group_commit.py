@@ -293,14 +293,16 @@ def test_a_call_redis_may_have_dropped_is_never_applied_twice(
     monkeypatch.setattr(writer, "WAIT_SECONDS", 0.1)
     monkeypatch.setattr(writer, "LATE_SECONDS", 0.2)
 
-    class Lost:  # the pipeline that queues the call: sent, but no reply
-        def __getattr__(self, name: str) -> Any:
-            return lambda *args, **kwargs: None
+    real = writer.exchange
 
-        def execute(self) -> None:
+    def lost(client: Any, *commands: Any) -> Any:
+        if commands[0][0] == "RPUSH":  # the call is queued, but its reply never comes
+            real(client, commands[0])
+            client.delete(commands[0][1])  # and a writer takes it
             raise redis.TimeoutError("sent, but no reply")
+        return real(client, *commands)
 
-    monkeypatch.setattr(writer._client(), "pipeline", lambda **kwargs: Lost())
+    monkeypatch.setattr(writer, "exchange", lost)
     # Not on the list, and no answer: a writer may have taken it, so the caller must not apply it itself.
     with pytest.raises(writer.WriterUnavailable):
         writer.submit(transfer(volunteer_a.user, elder_b.user, 20))
