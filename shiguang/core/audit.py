@@ -112,7 +112,8 @@ def _chain(entries: list[Entry], chain: int, prev: str) -> tuple[list[AuditEvent
     events = []
     for entry in entries:
         target = entry.target
-        event = AuditEvent(
+        event = bulk.unsaved(
+            AuditEvent,
             created_at=now,
             code=entry.code,
             actor_id=getattr(entry.actor, "pk", None),

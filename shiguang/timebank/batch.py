@@ -153,8 +153,13 @@ class _Batch:
         for account, floor in lowered:  # only a payer with an account spends on credit
             account.min_balance = floor
             self.floors[account.id] = floor
-        txn = LedgerTransaction(
-            kind=kind, policy=self.policy, created_at=self.now, posting_count=len(lines), **fields
+        txn = bulk.unsaved(
+            LedgerTransaction,
+            kind=kind,
+            policy=self.policy,
+            created_at=self.now,
+            posting_count=len(lines),
+            **fields,
         )
         self.txns.append(txn)
         self.lines.append((txn, lines))
@@ -218,7 +223,8 @@ class _Batch:
             from shiguang.notify.services import enqueue_many
 
             notes = [
-                Notification(
+                bulk.unsaved(
+                    Notification,
                     recipient=note.user,
                     template=note.template,
                     data=note.data,
@@ -356,9 +362,7 @@ def _user_fields() -> list[str]:
 def _users(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
     from shiguang.accounts.models import User
 
-    fields = _user_fields()
-    at = fields.index("id")
-    return {row[at]: User.from_db(connection.alias, fields, row) for row in rows}
+    return {user.pk: user for user in bulk.loaded(User, _user_fields(), rows)}
 
 
 def _posted_statement(keys: list[str]) -> tuple[str, list[Any]]:

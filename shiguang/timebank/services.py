@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from shiguang.accounts.choices import Role
-from shiguang.core import audit, clock
+from shiguang.core import audit, bulk, clock
 from shiguang.core.errors import Conflict, Forbidden, ValidationFailed
 from shiguang.core.scoping import get_scoped, in_scope
 from shiguang.people.choices import LivingArrangement
@@ -226,7 +226,7 @@ def _lock_sql(where: str) -> str:
 
 
 def _accounts(rows: list[tuple[Any, ...]]) -> list[Account]:
-    return [Account.from_db(connection.alias, _ACCOUNT_FIELDS, row) for row in rows]
+    return bulk.loaded(Account, _ACCOUNT_FIELDS, rows)
 
 
 def _floor_for(account: Account, policy: TimebankPolicy, *, spending: bool) -> int | None:

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils.translation import gettext_lazy as _
 
-from shiguang.core import errors
+from shiguang.core import bulk, errors
 from shiguang.timebank import batch
 from shiguang.timebank.models import LedgerTransaction
 
@@ -91,6 +91,7 @@ def _client() -> Any:
 # --- the wire -----------------------------------------------------------------------------------------------
 
 _FIELDS = LedgerTransaction._meta.concrete_fields
+_ATTNAMES = [f.attname for f in _FIELDS]
 _ERRORS = {
     cls.__name__: cls for cls in (errors.ValidationFailed, errors.Conflict, errors.Forbidden, errors.NotFound)
 }
@@ -134,7 +135,7 @@ def decode_outcome(raw: bytes | str) -> batch.Outcome | None:
         cls = _ERRORS.get(e["type"], errors.ValidationFailed)
         return batch.Outcome(error=cls(e["message"], code=e["code"], fields=e["fields"], data=e["data"]))
     values = [f.to_python(v) for f, v in zip(_FIELDS, body["txn"], strict=True)]
-    return batch.Outcome(txn=LedgerTransaction.from_db("default", [f.attname for f in _FIELDS], values))
+    return batch.Outcome(txn=bulk.loaded(LedgerTransaction, _ATTNAMES, [values])[0])
 
 
 # --- callers ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from shiguang.core import audit, bulk
+from shiguang.core import audit, bulk, clock
 from shiguang.core.audit import verify_chain
 from shiguang.core.models import AuditEvent
 from shiguang.notify.models import Notification
@@ -124,3 +124,32 @@ def test_a_failing_statement_in_a_round_raises_djangos_error_and_writes_nothing(
         r.execute("INSERT INTO notify_notification (id) VALUES (NULL)", [])
         r.run()
     assert not Notification.objects.filter(recipient=user).exists()
+
+
+def test_loaded_instances_are_what_from_db_makes(db, elder_a):
+    from shiguang.accounts.models import User
+
+    names = ["id", "username", "role", "community_id"]
+    row = (elder_a.user.pk, elder_a.user.username, elder_a.user.role, elder_a.user.community_id)
+    (fast,) = bulk.loaded(User, names, [row])
+    slow = User.from_db(connection.alias, names, row)
+    assert {n: getattr(fast, n) for n in names} == {n: getattr(slow, n) for n in names}
+    assert (
+        fast.get_deferred_fields() == slow.get_deferred_fields()
+        and "display_name" in slow.get_deferred_fields()
+    )
+    assert (fast._state.adding, fast._state.db) == (False, connection.alias)
+    assert fast == elder_a.user
+
+
+def test_unsaved_instances_are_what_the_constructor_makes(db, elder_a, django_assert_num_queries):
+    fields = {"recipient": elder_a.user, "template": "t.unsaved", "data": {"n": 1}, "dedupe_key": "k"}
+    with clock.frozen(MOMENT):  # time defaults alike
+        fast, slow = bulk.unsaved(Notification, **fields), Notification(**fields)
+    columns = [f.attname for f in Notification._meta.concrete_fields]
+    assert {c: getattr(fast, c) for c in columns} == {c: getattr(slow, c) for c in columns}
+    assert fast._state.adding and fast.pk is None
+    with django_assert_num_queries(0):
+        assert fast.recipient is elder_a.user  # the related instance is cached, as the constructor does
+    with pytest.raises(TypeError):
+        bulk.unsaved(Notification, no_such_field=1)
