@@ -795,8 +795,13 @@ def apply(calls: list[Call], *, priority: bool = False) -> list[Outcome]:
             _expected_policy[:] = [policy]
             continue
         outcomes = []
-        for call in calls:
-            with translation.override(call.lang or translation.get_language()):
+        default = translation.get_language()
+        with translation.override(default):  # each call's errors in its caller's language; restored after
+            active = default
+            for call in calls:
+                if (call.lang or default) != active:  # most calls share one: switch only when it changes
+                    active = call.lang or default
+                    translation.activate(active)
                 try:
                     # the same key again (already posted, or earlier in this batch) answers with that row
                     txn = batch.replay(call) or _PLANNERS[call.op](batch, call)

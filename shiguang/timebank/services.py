@@ -453,6 +453,9 @@ def _after_key_race(key: str | None, error: IntegrityError, **expected: Any) -> 
     return _same_request(existing, **expected)
 
 
+_CATEGORIES = frozenset(HelpCategory.values)
+
+
 def post_service(
     *,
     actor: Any,
@@ -475,7 +478,7 @@ def post_service(
     _require_active(provider, "provider")
     _require_active(receiver, "receiver")
     _int_minutes(minutes)
-    if category not in HelpCategory.values:
+    if category not in _CATEGORIES:
         raise ValidationFailed(fields={"category": [_("未知的服务类别。")]})
     if provider.pk == receiver.pk:
         raise ValidationFailed(fields={"receiver": [_("服务者和受助者不能是同一人。")]})
@@ -551,7 +554,7 @@ def redeem_service(
     if policy.redeem_mode == RedeemMode.OFF:
         raise Conflict(_("当前政策没有开放用时间兑换服务。"), code="redeem_off")
     minutes = _whole_minutes(minutes, maximum=policy.max_service_minutes)
-    if category not in HelpCategory.values:
+    if category not in _CATEGORIES:
         raise ValidationFailed(fields={"category": [_("未知的服务类别。")]})
     source = _text(source, "source", required=True, limit=120)
     note = _text(note, "note", required=False)

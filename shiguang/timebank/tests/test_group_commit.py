@@ -148,11 +148,15 @@ def test_overflow_above_the_cap_goes_to_the_priority_pool_within_a_batch(volunte
 
 
 def test_errors_are_in_the_callers_language(volunteer_a, elder_b):
-    (outcome,) = apply([transfer(volunteer_a.user, elder_b.user, 10, lang="en")])
-    assert (
-        "insufficient" in str(outcome.error.message).lower()
-        or "balance" in str(outcome.error.message).lower()
-    )
+    from django.utils import translation
+
+    langs = ["en", "en", "zh-hans", "en", ""]  # "": the writer's own language
+    with translation.override("zh-hans"):
+        outcomes = apply([transfer(volunteer_a.user, elder_b.user, 10, lang=lang) for lang in langs])
+        assert translation.get_language() == "zh-hans"  # the batch's switching is undone
+    messages = [str(o.error.message) for o in outcomes]
+    english = ["balance" in m.lower() for m in messages]
+    assert english == [True, True, False, True, False], messages
 
 
 def test_outcomes_survive_the_wire(volunteer_a, elder_a, elder_b):
