@@ -4,9 +4,11 @@ group commit, audit events, outbox rows).
 `Round` collects statements that do not depend on each other's results and sends them together: on
 PostgreSQL in one psycopg pipeline (one round trip; the statements are prepared, so the hot ones are not
 parsed and planned on every batch; `among()` keeps their text independent of how many ids they name);
-elsewhere one by one. Its inserts carry their rows as one JSON
-array parameter (`INSERT ... SELECT ... FROM jsonb_array_elements(...)`), which costs the client one
-`json.dumps` instead of adapting every value.
+elsewhere one by one. Its inserts carry their rows as one JSON array parameter
+(`INSERT ... SELECT ... FROM jsonb_array_elements(...)`), which costs the client one `json.dumps` instead of
+adapting every value.
+
+`loaded()` and `unsaved()` make model instances without `Model.__init__`, for the same hot paths.
 
 `insert(objs)` writes unsaved instances and sets their generated ids: on PostgreSQL as one
 `INSERT ... SELECT * FROM unnest(typed arrays) RETURNING id` (or `ON CONFLICT DO NOTHING`), read straight from
