@@ -350,23 +350,21 @@ def start_ledger_writer(url: str, redis_url: str, threads: int = 1) -> Any:
 
 
 def _waiting_on(query: str) -> str:
-    """What a statement waiting on a lock is after, from its text. The ledger writer sends several
-    statements at once (a bulk.Round): its first statement names the round."""
-    text = query.lower().split(";\n", 1)[0]
-    if "timebank_timebankpolicy" in text:
-        return "people and pool rows (load round)"
-    if "nextval" in query.lower() and ("nextval" in text or "timebank_account" in text):
-        return "priority pool or issuance shards (lock round)"
-    if text.startswith(('insert into "timebank_posting"', "update timebank_account set min_balance")):
-        return "rows the writes touch (write round)"
+    """What a statement waiting on a lock is after, from its text (the ledger writer's statements arrive one
+    by one, each in a pipeline of prepared statements)."""
+    text = query.lower()
+    if "timebank_account" in text and "for update" in text:
+        return "people, pool and shard rows (load)"
+    if text.startswith("update timebank_account set min_balance"):
+        return "ledger account row (credit floor)"
     if "core_audithead" in text:
         return "audit head row"
+    if "timebank_posting" in text:
+        return "account rows or transaction id (posting trigger)"
+    if "timebank_ledgertransaction" in text:
+        return "transaction id or idempotency key"
     if "timebank_account" in text:
         return "ledger account row"
-    if "timebank_posting" in text:
-        return "system account row (posting trigger)"
-    if "timebank_ledgertransaction" in text:
-        return "idempotency key"
     if "notify_notification" in text:
         return "notification dedupe key"
     return "other"

@@ -392,14 +392,9 @@ def _profiles(rows: list[tuple[Any, ...]]) -> dict[int, Any]:
     from shiguang.people.models import ElderProfile
 
     fields = bulk.concrete_fields(ElderProfile, _PROFILE_FIELDS)
-    profiles = (
-        ElderProfile.from_db(
-            connection.alias,
-            list(_PROFILE_FIELDS),
-            [f.to_python(v) for f, v in zip(fields, row, strict=True)],  # SQLite returns dates as text
-        )
-        for row in rows
-    )
+    # SQLite returns dates as text
+    values = ([f.to_python(v) for f, v in zip(fields, row, strict=True)] for row in rows)
+    profiles = bulk.loaded(ElderProfile, _PROFILE_FIELDS, values)
     return {p.user_id: p for p in profiles}
 
 

@@ -56,6 +56,7 @@ from shiguang.timebank.models import (
 SYSTEM_SHARDS = 128
 MAX_KEY_LENGTH = 200
 MAX_NOTE_LENGTH = 500
+_CATEGORIES = frozenset(HelpCategory.values)
 MIN_WEIGHT, MAX_WEIGHT = Decimal("0.10"), Decimal("5.00")
 MAX_CAP_HOURS = 100_000
 MAX_CREDIT_HOURS = 1_000
@@ -451,9 +452,6 @@ def _after_key_race(key: str | None, error: IntegrityError, **expected: Any) -> 
     if existing is None:
         raise error
     return _same_request(existing, **expected)
-
-
-_CATEGORIES = frozenset(HelpCategory.values)
 
 
 def post_service(
@@ -874,7 +872,7 @@ def reverse(*, actor: Any, transaction_id: int, reason: str) -> LedgerTransactio
 def _parse_weights(raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise ValidationFailed(fields={"weights": [_("折算系数格式不正确。")]})
-    unknown = sorted(set(raw) - set(HelpCategory.values))
+    unknown = sorted(set(raw) - _CATEGORIES)
     if unknown:
         raise ValidationFailed(fields={"weights": [_("未知的服务类别：%(c)s") % {"c": "、".join(unknown)}]})
     weights = dict(DEFAULT_WEIGHTS)

@@ -6,14 +6,6 @@ from django.db import migrations
 from shiguang.timebank.migrations._ledger_sql import install_id_locks, uninstall_id_locks
 
 
-def forwards(apps, schema_editor):
-    install_id_locks(schema_editor)
-
-
-def backwards(apps, schema_editor):
-    uninstall_id_locks(schema_editor)
-
-
 class Migration(migrations.Migration):
     dependencies = [("timebank", "0003_ledger_statement_triggers")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunPython(install_id_locks, uninstall_id_locks)]

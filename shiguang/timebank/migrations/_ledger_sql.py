@@ -328,25 +328,24 @@ def uninstall(schema_editor) -> None:  # type: ignore[no-untyped-def]
         schema_editor.execute(sql, params=None)
 
 
-def install_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
+def _on_postgresql(schema_editor, statements: list[str]) -> None:  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_STATEMENT_LEVEL_UP:
+        for sql in statements:
             schema_editor.execute(sql, params=None)
+
+
+def install_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    _on_postgresql(schema_editor, PG_STATEMENT_LEVEL_UP)
 
 
 def uninstall_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_STATEMENT_LEVEL_DOWN:
-            schema_editor.execute(sql, params=None)
+    _on_postgresql(schema_editor, PG_STATEMENT_LEVEL_DOWN)
 
 
-def install_id_locks(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_ID_LOCKS_UP:
-            schema_editor.execute(sql, params=None)
+# Migration 0004 runs these directly (RunPython's signature).
+def install_id_locks(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    _on_postgresql(schema_editor, PG_ID_LOCKS_UP)
 
 
-def uninstall_id_locks(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_ID_LOCKS_DOWN:
-            schema_editor.execute(sql, params=None)
+def uninstall_id_locks(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    _on_postgresql(schema_editor, PG_ID_LOCKS_DOWN)
