@@ -31,7 +31,7 @@ class AuditEvent(models.Model):
     """
 
     created_at = models.DateTimeField(_("时间"), default=clock.now, db_index=True)
-    code = models.CharField(_("事件"), max_length=80, db_index=True)
+    code = models.CharField(_("事件"), max_length=80)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -49,17 +49,25 @@ class AuditEvent(models.Model):
         verbose_name=_("代办对象"),
     )
     target_type = models.CharField(_("对象类型"), max_length=80, blank=True)
-    target_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
     # Which of core.audit.CHAINS hash chains this event extends; prev_hash is that chain's previous event.
     chain = models.PositiveSmallIntegerField(default=1)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     objects: ClassVar[models.Manager[AuditEvent]] = models.Manager()
 
     class Meta:
         ordering = ["id"]
+        # Here rather than db_index/unique on the fields, which on PostgreSQL also build a varchar_pattern_ops
+        # copy of each index (for LIKE 'x%'): nothing searches these columns that way, and every audited
+        # write would keep the copies up.
+        indexes = [
+            models.Index(fields=["code"], name="core_audit_code_idx"),
+            models.Index(fields=["target_id"], name="core_audit_target_idx"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="core_audit_hash_unique")]
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
 

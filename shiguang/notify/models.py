@@ -17,6 +17,7 @@ class Notification(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("接收人"),
+        db_index=False,  # notify_inbox_idx leads with it
     )
     channel = models.CharField(_("渠道"), max_length=20, default="in_app")
     template = models.CharField(_("模板"), max_length=60)
@@ -31,7 +32,7 @@ class Notification(TimeStampedModel):
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     fallback_channel = models.CharField(_("备用渠道"), max_length=20, blank=True)
     # Idempotency: the same logical message is never queued twice (e.g. "sos:12:tier2:user5").
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=5)  # 0 = most urgent
 
     class Meta:
@@ -42,6 +43,8 @@ class Notification(TimeStampedModel):
             models.Index(fields=["status", "next_attempt_at"], name="notify_due_idx"),
             models.Index(fields=["recipient", "channel", "read_at"], name="notify_inbox_idx"),
         ]
+        # a constraint, not unique=True, which on PostgreSQL adds a LIKE copy of the index to every insert
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notify_dedupe_key_unique")]
 
     class Scoping:
         self_path = "recipient"

@@ -240,7 +240,7 @@ class LedgerTransaction(models.Model):
     """One balanced set of postings. Written after its postings (the database checks they sum to zero)."""
 
     kind = models.CharField(_("类型"), max_length=16, choices=TransactionKind.choices)
-    idempotency_key = models.CharField(_("幂等键"), max_length=200, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(_("幂等键"), max_length=200, null=True, blank=True)
     policy = models.ForeignKey(
         TimebankPolicy, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("政策版本")
     )
@@ -317,6 +317,8 @@ class LedgerTransaction(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=Q(posting_count__gte=2), name="timebank_txn_two_postings"),
+            # not unique=True on the field, which on PostgreSQL adds a LIKE copy of the index to every insert
+            models.UniqueConstraint(fields=["idempotency_key"], name="timebank_txn_idempotency_key_unique"),
         ]
         indexes = [models.Index(fields=["kind", "created_at"], name="timebank_txn_kind_time")]
 
@@ -349,7 +351,11 @@ class Posting(models.Model):
         LedgerTransaction, on_delete=models.PROTECT, related_name="postings", verbose_name=_("交易")
     )
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("账户")
+        Account,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        verbose_name=_("账户"),
+        db_index=False,  # timebank_posting_acct_time leads with it
     )
     amount = models.BigIntegerField(_("金额（分钟）"))
     kind = models.CharField(_("类型"), max_length=16, choices=PostingKind.choices)
