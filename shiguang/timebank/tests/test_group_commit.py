@@ -165,14 +165,9 @@ def test_outcomes_survive_the_wire(volunteer_a, elder_a, elder_b):
     )
     txn = writer.decode_outcome(writer.encode_outcome(ok)).result()
     stored = LedgerTransaction.objects.get(pk=ok.txn.pk)
-    assert (txn.pk, txn.kind, txn.amount, txn.weight, txn.created_at, txn.provider_id) == (
-        stored.pk,
-        stored.kind,
-        stored.amount,
-        stored.weight,
-        stored.created_at,
-        stored.provider_id,
-    )
+    for field in LedgerTransaction._meta.concrete_fields:  # every value, and of the type the ORM reads
+        mine, theirs = getattr(txn, field.attname), getattr(stored, field.attname)
+        assert (mine, type(mine)) == (theirs, type(theirs)), field.attname
     assert not txn._state.adding and txn.weight == Decimal("1.00")
     error = writer.decode_outcome(writer.encode_outcome(refused)).error
     assert isinstance(error, Conflict) and error.code == "insufficient_balance"
