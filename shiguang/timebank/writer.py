@@ -4,7 +4,7 @@ Web and worker processes that post a service, a transfer or a donation outside a
 push the call to a Redis list; `manage.py ledger_writer` takes whatever calls are waiting (up to
 `MAX_BATCH`), applies them with `batch.apply` in one database transaction and answers each caller on its
 own reply list. Many ledger transactions then share two round trips and one COMMIT, which is what lets a
-2-core host post ~1,000–1,200 transactions a second from 16 processes (docs/timebank.md, "What we measured").
+2-core host post ~1,000 transactions a second from 16 processes (docs/timebank.md, "What we measured").
 
 No call is lost or applied twice:
 - A caller uses the writer only while the writer's heartbeat key is fresh; otherwise it applies the call
