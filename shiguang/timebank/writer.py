@@ -92,16 +92,19 @@ def _client() -> Any:
 
 _FIELDS = LedgerTransaction._meta.concrete_fields
 _ATTNAMES = [f.attname for f in _FIELDS]
-# How an answer's values come back: JSON keeps the ints and strings as they were; moments and decimals travel
-# as text (`_plain`). Cheaper than each field's to_python, which every caller pays on its answer.
-_DECODERS = [
-    dt.datetime.fromisoformat
-    if isinstance(f, models.DateTimeField)
-    else Decimal
-    if isinstance(f, models.DecimalField)
-    else None
-    for f in _FIELDS
-]
+
+
+def _decoder(field: models.Field[Any, Any]) -> Callable[[str], Any] | None:
+    """How an answer's value comes back: JSON keeps ints and strings as they were; moments and decimals
+    travel as text (`_plain`). Cheaper than the field's to_python, which every caller would pay."""
+    if isinstance(field, models.DateTimeField):
+        return dt.datetime.fromisoformat
+    if isinstance(field, models.DecimalField):
+        return Decimal
+    return None
+
+
+_DECODERS = [_decoder(f) for f in _FIELDS]
 _ERRORS = {
     cls.__name__: cls for cls in (errors.ValidationFailed, errors.Conflict, errors.Forbidden, errors.NotFound)
 }

@@ -3,36 +3,16 @@ unique add on PostgreSQL go; the rest are renamed to what the model now declares
 
 from django.db import migrations, models
 
-from shiguang.core.migration_ops import schema_in_place
+from shiguang.core.migration_ops import drop_index, rename_index, rename_unique, schema_in_place
 
-PG_FORWARD = [
-    "DROP INDEX IF EXISTS core_auditevent_code_4788c0ec_like",
-    "DROP INDEX IF EXISTS core_auditevent_target_id_e52745a2_like",
-    "DROP INDEX IF EXISTS core_auditevent_hash_f08202aa_like",
-    "ALTER INDEX core_auditevent_code_4788c0ec RENAME TO core_audit_code_idx",
-    "ALTER INDEX core_auditevent_target_id_e52745a2 RENAME TO core_audit_target_idx",
-    "ALTER TABLE core_auditevent RENAME CONSTRAINT core_auditevent_hash_key TO core_audit_hash_unique",
-]
-PG_BACKWARD = [
-    "ALTER TABLE core_auditevent RENAME CONSTRAINT core_audit_hash_unique TO core_auditevent_hash_key",
-    "ALTER INDEX core_audit_target_idx RENAME TO core_auditevent_target_id_e52745a2",
-    "ALTER INDEX core_audit_code_idx RENAME TO core_auditevent_code_4788c0ec",
-    "CREATE INDEX core_auditevent_hash_f08202aa_like ON core_auditevent (hash varchar_pattern_ops)",
-    "CREATE INDEX core_auditevent_target_id_e52745a2_like ON core_auditevent (target_id varchar_pattern_ops)",
-    "CREATE INDEX core_auditevent_code_4788c0ec_like ON core_auditevent (code varchar_pattern_ops)",
-]
-# SQLite renames no index; the unique index on hash is part of the table and stays as it is.
-SQLITE_FORWARD = [
-    "DROP INDEX core_auditevent_code_4788c0ec",
-    "CREATE INDEX core_audit_code_idx ON core_auditevent (code)",
-    "DROP INDEX core_auditevent_target_id_e52745a2",
-    "CREATE INDEX core_audit_target_idx ON core_auditevent (target_id)",
-]
-SQLITE_BACKWARD = [
-    "DROP INDEX core_audit_target_idx",
-    "CREATE INDEX core_auditevent_target_id_e52745a2 ON core_auditevent (target_id)",
-    "DROP INDEX core_audit_code_idx",
-    "CREATE INDEX core_auditevent_code_4788c0ec ON core_auditevent (code)",
+AUDIT = "core_auditevent"
+CHANGES = [
+    drop_index("core_auditevent_code_4788c0ec_like", AUDIT, "code", like=True),
+    drop_index("core_auditevent_target_id_e52745a2_like", AUDIT, "target_id", like=True),
+    drop_index("core_auditevent_hash_f08202aa_like", AUDIT, "hash", like=True),
+    rename_index("core_auditevent_code_4788c0ec", "core_audit_code_idx", AUDIT, "code"),
+    rename_index("core_auditevent_target_id_e52745a2", "core_audit_target_idx", AUDIT, "target_id"),
+    rename_unique(AUDIT, "core_auditevent_hash_key", "core_audit_hash_unique"),
 ]
 
 
@@ -67,7 +47,6 @@ class Migration(migrations.Migration):
                     constraint=models.UniqueConstraint(fields=("hash",), name="core_audit_hash_unique"),
                 ),
             ],
-            forward={"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD},
-            backward={"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD},
+            CHANGES,
         )
     ]

@@ -4,23 +4,22 @@ notify 0002, timebank 0005): every insert of the ledger writer, the audit log an
 import pytest
 from django.db import connection
 
+from shiguang.core import bulk
+
 pytestmark = pytest.mark.django_db
 
 HOT = ("core_auditevent", "notify_notification", "timebank_ledgertransaction", "timebank_posting")
 
 
 def _indexes() -> dict[str, str]:
+    if connection.vendor == "postgresql":
+        where, params = bulk.among("tablename", HOT)
+        sql = f"SELECT indexname, indexdef FROM pg_indexes WHERE {where}"
+    else:
+        where, params = bulk.among("tbl_name", HOT)
+        sql = f"SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND {where}"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(HOT)]
-            )
-        else:
-            cursor.execute(
-                "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
-                f"({', '.join(['%s'] * len(HOT))})",
-                list(HOT),
-            )
+        cursor.execute(sql, params)
         return dict(cursor.fetchall())
 
 

@@ -5,23 +5,14 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from shiguang.core.migration_ops import schema_in_place
+from shiguang.core.migration_ops import drop_index, rename_unique, schema_in_place
 
-PG_FORWARD = [
-    "DROP INDEX IF EXISTS notify_notification_dedupe_key_009421cd_like",
-    "DROP INDEX IF EXISTS notify_notification_recipient_id_07222ca5",
-    "ALTER TABLE notify_notification RENAME CONSTRAINT notify_notification_dedupe_key_key TO notify_dedupe_key_unique",
-]
-PG_BACKWARD = [
-    "ALTER TABLE notify_notification RENAME CONSTRAINT notify_dedupe_key_unique TO notify_notification_dedupe_key_key",
-    "CREATE INDEX notify_notification_recipient_id_07222ca5 ON notify_notification (recipient_id)",
-    "CREATE INDEX notify_notification_dedupe_key_009421cd_like ON notify_notification"
-    " (dedupe_key varchar_pattern_ops)",
-]
-# on SQLite the unique index on dedupe_key is part of the table and stays as it is
-SQLITE_FORWARD = ["DROP INDEX notify_notification_recipient_id_07222ca5"]
-SQLITE_BACKWARD = [
-    "CREATE INDEX notify_notification_recipient_id_07222ca5 ON notify_notification (recipient_id)"
+CHANGES = [
+    drop_index(
+        "notify_notification_dedupe_key_009421cd_like", "notify_notification", "dedupe_key", like=True
+    ),
+    drop_index("notify_notification_recipient_id_07222ca5", "notify_notification", "recipient_id"),
+    rename_unique("notify_notification", "notify_notification_dedupe_key_key", "notify_dedupe_key_unique"),
 ]
 
 
@@ -57,7 +48,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            forward={"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD},
-            backward={"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD},
+            CHANGES,
         )
     ]

@@ -4,24 +4,16 @@ account's own, which timebank_posting_acct_time (account, created_at) already le
 import django.db.models.deletion
 from django.db import migrations, models
 
-from shiguang.core.migration_ops import schema_in_place
+from shiguang.core.migration_ops import drop_index, rename_unique, schema_in_place
 
-PG_FORWARD = [
-    "DROP INDEX IF EXISTS timebank_ledgertransaction_idempotency_key_f3f61781_like",
-    "DROP INDEX IF EXISTS timebank_posting_account_id_74cdafdb",
-    "ALTER TABLE timebank_ledgertransaction"
-    " RENAME CONSTRAINT timebank_ledgertransaction_idempotency_key_key TO timebank_txn_idempotency_key_unique",
+TXN = "timebank_ledgertransaction"
+CHANGES = [
+    drop_index("timebank_ledgertransaction_idempotency_key_f3f61781_like", TXN, "idempotency_key", like=True),
+    drop_index("timebank_posting_account_id_74cdafdb", "timebank_posting", "account_id"),
+    rename_unique(
+        TXN, "timebank_ledgertransaction_idempotency_key_key", "timebank_txn_idempotency_key_unique"
+    ),
 ]
-PG_BACKWARD = [
-    "ALTER TABLE timebank_ledgertransaction"
-    " RENAME CONSTRAINT timebank_txn_idempotency_key_unique TO timebank_ledgertransaction_idempotency_key_key",
-    "CREATE INDEX timebank_posting_account_id_74cdafdb ON timebank_posting (account_id)",
-    "CREATE INDEX timebank_ledgertransaction_idempotency_key_f3f61781_like ON timebank_ledgertransaction"
-    " (idempotency_key varchar_pattern_ops)",
-]
-# on SQLite the unique index on the idempotency key is part of the table and stays as it is
-SQLITE_FORWARD = ["DROP INDEX timebank_posting_account_id_74cdafdb"]
-SQLITE_BACKWARD = ["CREATE INDEX timebank_posting_account_id_74cdafdb ON timebank_posting (account_id)"]
 
 
 class Migration(migrations.Migration):
@@ -53,7 +45,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            forward={"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD},
-            backward={"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD},
+            CHANGES,
         )
     ]

@@ -22,6 +22,8 @@ triggers anyway; `manage.py verify_ledger` recomputes everything from the postin
 violation.
 """
 
+from shiguang.core.migration_ops import run
+
 IMMUTABLE_MESSAGE = "timebank ledger rows are immutable; post a reversing transaction instead"
 # The global lock order of accounts (services, batch, the posting trigger): people 0, community pools 1, the priority pool 2,
 # system accounts 3; by id within.
@@ -317,35 +319,25 @@ PG_ID_LOCKS_DOWN = [
 
 
 def install(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    statements = PG_UP if schema_editor.connection.vendor == "postgresql" else SQLITE_UP
-    for sql in statements:
-        schema_editor.execute(sql, params=None)
+    run(schema_editor, {"postgresql": PG_UP, "sqlite": SQLITE_UP})
 
 
 def uninstall(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    statements = PG_DOWN if schema_editor.connection.vendor == "postgresql" else SQLITE_DOWN
-    for sql in statements:
-        schema_editor.execute(sql, params=None)
-
-
-def _on_postgresql(schema_editor, statements: list[str]) -> None:  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in statements:
-            schema_editor.execute(sql, params=None)
+    run(schema_editor, {"postgresql": PG_DOWN, "sqlite": SQLITE_DOWN})
 
 
 def install_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    _on_postgresql(schema_editor, PG_STATEMENT_LEVEL_UP)
+    run(schema_editor, {"postgresql": PG_STATEMENT_LEVEL_UP})
 
 
 def uninstall_statement_level(schema_editor) -> None:  # type: ignore[no-untyped-def]
-    _on_postgresql(schema_editor, PG_STATEMENT_LEVEL_DOWN)
+    run(schema_editor, {"postgresql": PG_STATEMENT_LEVEL_DOWN})
 
 
 # Migration 0004 runs these directly (RunPython's signature).
 def install_id_locks(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-    _on_postgresql(schema_editor, PG_ID_LOCKS_UP)
+    run(schema_editor, {"postgresql": PG_ID_LOCKS_UP})
 
 
 def uninstall_id_locks(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-    _on_postgresql(schema_editor, PG_ID_LOCKS_DOWN)
+    run(schema_editor, {"postgresql": PG_ID_LOCKS_DOWN})
